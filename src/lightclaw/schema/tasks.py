@@ -1,0 +1,51 @@
+"""Tasks and their ground truth: expected calls (BFCL-style), answers, final state, oracle."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from lightclaw.schema.actions import Action
+
+AnswerMatch = Literal["exact", "normalized", "numeric", "json_subset", "regex", "contains"]
+
+
+class ExpectedCall(BaseModel):
+    """One expected call; each argument lists its acceptable values (``""`` = may be omitted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tool: str
+    arguments: dict[str, list[JsonValue]] = Field(default_factory=dict)
+
+
+class SimulatedUser(BaseModel):
+    """Answers ``ask_user`` actions in order; when the replies run out the episode needs a user."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    replies: list[str]
+
+
+class Task(BaseModel):
+    """A task: prompt, tools offered, ground truth and an oracle solution that passes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    suite: str = "custom"
+    prompt: str = Field(min_length=1)
+    system: str | None = None
+    tools: list[str] = Field(min_length=1)
+    initial_state: dict[str, JsonValue] = Field(default_factory=dict)
+    expected_calls: list[ExpectedCall] = Field(default_factory=list)
+    calls_ordered: bool = False
+    expected_answer: JsonValue = None
+    answer_match: AnswerMatch = "normalized"
+    tolerance: float = Field(default=1e-6, ge=0)
+    expected_state: dict[str, JsonValue] | None = None
+    user: SimulatedUser | None = None
+    oracle: list[list[Action]] = Field(min_length=1)
+    max_steps: int = Field(default=10, ge=1, le=200)
+    tags: list[str] = Field(default_factory=list)

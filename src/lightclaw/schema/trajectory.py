@@ -1,0 +1,111 @@
+"""The trajectory record (SPEC §6): run -> episodes -> steps -> calls, with a format version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from lightclaw.schema.actions import Action
+from lightclaw.schema.errors import ArgIssue, ErrorType
+from lightclaw.schema.messages import Message, RawOutput
+
+FORMAT_VERSION = 1
+
+RunSource = Literal["deterministic", "live", "imported"]
+RunStatus = Literal["running", "complete", "incomplete"]
+EpisodeOutcome = Literal["final_answer", "needs_user", "max_steps", "model_error", "safe_stop"]
+CallStatus = Literal["ok", "error"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CallRecord(_Record):
+    """The result of one tool call inside a step."""
+
+    index: int = Field(ge=0)
+    call_id: str
+    tool: str
+    arguments: dict[str, Any]
+    status: CallStatus
+    error_type: ErrorType | None = None
+    error_message: str | None = None
+    arg_issues: list[ArgIssue] = Field(default_factory=list)
+    exception_type: str | None = None
+    traceback: str | None = None
+    output: JsonValue = None
+    state_changed: bool = False
+    latency_ns: int = Field(default=0, ge=0)
+
+
+class Step(_Record):
+    """One policy decision: what it saw, what it emitted, what was parsed and what happened."""
+
+    index: int = Field(ge=0)
+    observation: list[Message]
+    raw_output: RawOutput
+    actions: list[Action] = Field(default_factory=list)
+    calls: list[CallRecord] = Field(default_factory=list)
+    error_type: ErrorType | None = None
+    error_message: str | None = None
+    feedback: str | None = None
+    correction_of: int | None = None
+    user_reply: str | None = None
+    policy_latency_ns: int = Field(default=0, ge=0)
+    latency_ns: int = Field(default=0, ge=0)
+    reward: float | None = None
+    screenshot: str | None = None
+
+    @property
+    def is_tool_step(self) -> bool:
+        return bool(self.calls)
+
+
+class Episode(_Record):
+    """One rollout of one task by one policy."""
+
+    version: int = FORMAT_VERSION
+    id: str
+    run_id: str
+    task_id: str
+    suite: str
+    policy: str
+    trial: int = Field(default=0, ge=0)
+    seed: int
+    outcome: EpisodeOutcome
+    stop_reason: str | None = None
+    final_answer: JsonValue = None
+    final_state: dict[str, JsonValue] | None = None
+    steps: list[Step]
+    success: bool | None = None
+    reward: float | None = None
+    reward_components: dict[str, float | None] = Field(default_factory=dict)
+    started_at: datetime
+    duration_ns: int = Field(default=0, ge=0)
+
+
+class ToolSchemaRecord(_Record):
+    """A tool's JSON schema as offered in a run, with its stable hash."""
+
+    name: str
+    hash: str
+    json_schema: dict[str, Any]
+
+
+class Run(_Record):
+    """A collection of episodes produced by one command with one configuration."""
+
+    version: int = FORMAT_VERSION
+    id: str
+    created: datetime
+    source: RunSource
+    suite: str
+    policy: str
+    model: str | None = None
+    config: dict[str, JsonValue] = Field(default_factory=dict)
+    code_version: str
+    status: RunStatus = "running"
+    tool_schemas: list[ToolSchemaRecord] = Field(default_factory=list)
