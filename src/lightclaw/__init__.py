@@ -1,0 +1,3 @@
+"""LightClaw: local-first agent runtime and post-training data loop."""
+
+__version__ = "0.1.0"

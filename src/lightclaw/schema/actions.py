@@ -53,9 +53,7 @@ class GuiGrounding(_Action):
     element_id: str | None = None
 
 
-Revisable = Annotated[
-    ToolCall | FinalAnswer | GuiClick | GuiGrounding, Field(discriminator="kind")
-]
+Revisable = Annotated[ToolCall | FinalAnswer | GuiClick | GuiGrounding, Field(discriminator="kind")]
 
 
 class SelfCorrection(_Action):

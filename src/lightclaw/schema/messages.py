@@ -10,7 +10,7 @@ from lightclaw.schema.errors import ErrorType
 
 
 class RawOutput(BaseModel):
-    """A policy's output exactly as emitted: free text and/or OpenAI-style ``tool_calls`` objects."""
+    """A policy's output as emitted: free text and/or OpenAI-style ``tool_calls`` objects."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

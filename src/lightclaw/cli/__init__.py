@@ -1,0 +1,1 @@
+"""The ``lightclaw`` command line: thin modules over the library."""

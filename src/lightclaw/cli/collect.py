@@ -1,0 +1,54 @@
+"""``lightclaw demo`` and ``lightclaw collect``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from lightclaw.cli.render import console, print_summary
+from lightclaw.errors import UserError
+from lightclaw.policies.personas import PERSONAS
+from lightclaw.rollouts.collect import collect as collect_episodes
+from lightclaw.rollouts.collect import start_run
+from lightclaw.store import Store
+
+
+def demo(args: argparse.Namespace) -> int:
+    with Store() as store:
+        policies = [f"scripted:{name}" for name in PERSONAS]
+        run = start_run(store, "core", policies, trials=args.trials, seed=args.seed)
+        n = asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
+        out = console()
+        out.print(
+            f"[bold]LightClaw demo[/bold]: run [cyan]{run.id}[/cyan], {n} episodes, "
+            f"suite core, {len(policies)} scripted personas"
+        )
+        print_summary(store, run.id)
+        out.print(f"store:  {store.path}")
+        out.print(f"next:   lightclaw runs show {run.id}")
+        first = next(iter(store.iter_episodes(run.id, batch=1)), None)
+        if first is not None:
+            out.print(f"        lightclaw replay {first.id}")
+    return 0
+
+
+def collect(args: argparse.Namespace) -> int:
+    with Store() as store:
+        if args.resume:
+            if args.policy:
+                raise UserError("--resume continues a run as planned; drop --policy")
+            run = store.get_run(args.resume)
+            if run.status == "complete":
+                console().print(f"run {run.id} is already complete")
+                return 0
+        else:
+            run = start_run(
+                store, args.suite, args.policy or [], trials=args.trials, seed=args.seed
+            )
+        n = asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
+        console().print(
+            f"run [cyan]{run.id}[/cyan]: {n} episodes collected "
+            f"({store.count_episodes(run.id)} stored) in {store.path}"
+        )
+        print_summary(store, run.id)
+    return 0

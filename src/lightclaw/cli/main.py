@@ -1,0 +1,105 @@
+"""Entry point. Imports are lazy so ``lightclaw --help`` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lightclaw import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lightclaw",
+        description="Local-first agent runtime and post-training data loop.",
+    )
+    parser.add_argument(
+        "--home",
+        help="data directory (default: $LIGHTCLAW_HOME or ./lightclaw-data); "
+        "the store is HOME/lightclaw.db",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the core suite with every scripted persona")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--trials", type=int, default=1)
+    demo.add_argument("--concurrency", type=int, default=8)
+
+    collect = sub.add_parser("collect", help="collect episodes into the store")
+    collect.add_argument("--suite", default="core", help="built-in suite name or a task file path")
+    collect.add_argument(
+        "--policy", action="append", help="policy spec, e.g. scripted:oracle (repeatable)"
+    )
+    collect.add_argument("--trials", type=int, default=1)
+    collect.add_argument("--seed", type=int, default=0)
+    collect.add_argument("--concurrency", type=int, default=8)
+    collect.add_argument("--resume", metavar="RUN", help="finish an incomplete run")
+
+    runs = sub.add_parser("runs", help="list or show stored runs")
+    runs_sub = runs.add_subparsers(dest="runs_command", metavar="list|show", required=True)
+    runs_list = runs_sub.add_parser("list", help="list runs, newest first")
+    runs_list.add_argument("--limit", type=int, default=20)
+    runs_show = runs_sub.add_parser("show", help="show a run's summary")
+    runs_show.add_argument("run_id", metavar="RUN")
+
+    replay = sub.add_parser("replay", help="replay an episode from its recorded outputs")
+    replay.add_argument("episode_id", metavar="EPISODE_ID")
+    replay.add_argument("--quiet", action="store_true", help="only print the verdict")
+
+    sub.add_parser("version", help="print versions")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "version":
+        from lightclaw.schema.trajectory import FORMAT_VERSION
+
+        print(
+            f"lightclaw {__version__} (trajectory format {FORMAT_VERSION}, "
+            f"python {sys.version.split()[0]})"
+        )
+        return 0
+    from lightclaw.errors import UserError
+
+    try:
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"lightclaw: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("lightclaw: interrupted; completed episodes are stored", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.home:
+        import os
+
+        os.environ["LIGHTCLAW_HOME"] = args.home
+    if args.command == "demo":
+        from lightclaw.cli.collect import demo
+
+        return demo(args)
+    if args.command == "collect":
+        from lightclaw.cli.collect import collect
+
+        return collect(args)
+    if args.command == "runs":
+        from lightclaw.cli.runs import runs
+
+        return runs(args)
+    if args.command == "replay":
+        from lightclaw.cli.replay import replay
+
+        return replay(args)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

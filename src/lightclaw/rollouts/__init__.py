@@ -1,0 +1,1 @@
+"""Rollouts into the store: collect (with resume), replay, and the demo."""

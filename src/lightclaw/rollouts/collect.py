@@ -1,0 +1,143 @@
+"""Collect episodes into the store: plan (task x policy x trial), run concurrently, resume.
+
+A run's plan is stored in its config, so ``resume`` rebuilds it and runs only the
+(task, policy, trial) triples that have no stored episode yet. Each completed episode is
+flushed to the store before the next result is taken, so a killed process keeps every
+completed episode; a run is ``incomplete`` until its whole plan is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from lightclaw import __version__
+from lightclaw.errors import UserError
+from lightclaw.ids import new_id
+from lightclaw.policies.personas import resolve_policy
+from lightclaw.rollouts.progress import progress
+from lightclaw.runtime import run_episode
+from lightclaw.schema import Episode, Run, Task, ToolSchemaRecord
+from lightclaw.schema.trajectory import RunSource
+from lightclaw.suites.loader import Suite, load_suite
+
+if TYPE_CHECKING:
+    from lightclaw.policies.base import PolicyFactory
+    from lightclaw.store import Store
+    from lightclaw.tools import ToolRegistry
+
+
+@dataclass(frozen=True)
+class Job:
+    task: Task
+    policy: str
+    trial: int
+    seed: int
+
+
+def episode_seed(base_seed: int, task_id: str, policy: str, trial: int) -> int:
+    """A stable per-episode seed derived from the run seed."""
+    return zlib.crc32(f"{base_seed}:{task_id}:{policy}:{trial}".encode()) & 0x7FFFFFFF
+
+
+def plan(suite: Suite, policies: Sequence[str], trials: int, seed: int) -> list[Job]:
+    return [
+        Job(task, policy, trial, episode_seed(seed, task.id, policy, trial))
+        for policy in policies
+        for task in suite.tasks
+        for trial in range(trials)
+    ]
+
+
+def start_run(
+    store: Store,
+    suite_spec: str,
+    policy_specs: Sequence[str],
+    *,
+    trials: int = 1,
+    seed: int = 0,
+    source: RunSource = "deterministic",
+) -> Run:
+    """Validate the inputs, then create and store a new run (nothing is written on bad input)."""
+    if trials < 1:
+        raise UserError(f"--trials must be at least 1 (got {trials})")
+    suite = load_suite(suite_spec)
+    policies = [resolve_policy(spec)[0] for spec in policy_specs]
+    if not policies:
+        raise UserError("give at least one --policy, e.g. --policy scripted:oracle")
+    registry = suite.registry_factory()
+    run = Run(
+        id=new_id("run"),
+        created=datetime.now(UTC),
+        source=source,
+        suite=suite.name,
+        policy=",".join(policies),
+        config={"suite": suite_spec, "policies": policies, "trials": trials, "seed": seed},
+        code_version=__version__,
+        status="incomplete",
+        tool_schemas=_schema_records(registry, suite),
+    )
+    store.create_run(run)
+    return run
+
+
+def _schema_records(registry: ToolRegistry, suite: Suite) -> list[ToolSchemaRecord]:
+    used = sorted({name for task in suite.tasks for name in task.tools} & set(registry.names()))
+    return registry.subset(used).records()
+
+
+async def collect(
+    store: Store,
+    run: Run,
+    *,
+    concurrency: int = 8,
+    show_progress: bool | None = None,
+    on_episode: Callable[[Episode], None] | None = None,
+) -> int:
+    """Run every planned episode of ``run`` that is not stored yet; returns how many ran."""
+    config = run.config
+    suite = load_suite(str(config["suite"]))
+    policies = [str(p) for p in config["policies"]]  # type: ignore[union-attr]
+    factories: dict[str, PolicyFactory] = {p: resolve_policy(p)[1] for p in policies}
+    done = store.episode_keys(run.id)
+    jobs = [
+        job
+        for job in plan(suite, policies, int(config["trials"]), int(config["seed"]))  # type: ignore[arg-type]
+        if (job.task.id, job.policy, job.trial) not in done
+    ]
+    registry = suite.registry_factory()
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(job: Job) -> Episode:
+        async with gate:
+            policy = factories[job.policy](job.task, job.seed, job.trial)
+            return await run_episode(
+                job.task,
+                policy,
+                registry,
+                run_id=run.id,
+                seed=job.seed,
+                trial=job.trial,
+                suite=suite.name,
+                policy_name=job.policy,
+            )
+
+    bar = progress(f"collect {run.id}", len(jobs), enabled=show_progress)
+    with bar as advance, store.writer() as writer:
+        for next_done in asyncio.as_completed([one(job) for job in jobs]):
+            episode = await next_done
+            writer.add(episode)
+            writer.flush()
+            if on_episode is not None:
+                on_episode(episode)
+            advance()
+    store.set_run_status(run.id, "complete")
+    return len(jobs)
+
+
+def collect_sync(store: Store, run: Run, **kwargs: object) -> int:
+    return asyncio.run(collect(store, run, **kwargs))  # type: ignore[arg-type]

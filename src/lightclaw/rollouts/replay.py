@@ -1,0 +1,144 @@
+"""Replay a recorded episode from its recorded outputs and check it reproduces the record.
+
+The policy's raw outputs are replayed (:class:`~lightclaw.policies.scripted.ReplayPolicy`) and
+each tool call's result comes from the record, while parsing, validation, redundancy checks,
+error attribution, correction labelling and episode control flow are recomputed by the current
+runtime. Any difference from the record is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lightclaw.errors import UserError
+from lightclaw.policies.scripted import ReplayPolicy
+from lightclaw.runtime import Executor, Outcome, run_episode
+from lightclaw.schema import CallRecord, Episode, ErrorType, ToolCall
+from lightclaw.suites.loader import load_suite
+
+if TYPE_CHECKING:
+    from lightclaw.envs import ToolEnv
+    from lightclaw.store import Store
+    from lightclaw.tools import Tool
+
+STEP_FIELDS = (
+    "observation",
+    "raw_output",
+    "actions",
+    "error_type",
+    "error_message",
+    "correction_of",
+    "user_reply",
+)
+CALL_FIELDS = (
+    "call_id",
+    "tool",
+    "arguments",
+    "status",
+    "error_type",
+    "error_message",
+    "arg_issues",
+    "output",
+    "state_changed",
+)
+EPISODE_FIELDS = ("task_id", "outcome", "stop_reason", "final_answer")
+
+
+class RecordedExecutor(Executor):
+    """An executor whose tools return what the record says they returned."""
+
+    def __init__(self, env: ToolEnv, episode: Episode, episode_id: str) -> None:
+        super().__init__(env, episode_id=episode_id)
+        self.recorded: dict[tuple[int, int], CallRecord] = {
+            (step.index, call.index): call for step in episode.steps for call in step.calls
+        }
+
+    async def run_tool(
+        self, tool: Tool, kwargs: dict[str, Any], call: ToolCall, step: int, index: int
+    ) -> Outcome:
+        rec = self.recorded.get((step, index))
+        if rec is None:
+            return Outcome(
+                status="error",
+                error_type=ErrorType.TOOL_ERROR,
+                error_message="replay: the record has no executed result for this call",
+            )
+        if rec.state_changed:
+            self.env.mark_changed()
+        return Outcome(
+            status=rec.status,
+            output=rec.output,
+            error_type=rec.error_type,
+            error_message=rec.error_message,
+            exception_type=rec.exception_type,
+            traceback=rec.traceback,
+            state_changed=rec.state_changed,
+        )
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    recorded: Episode
+    replayed: Episode
+    differences: list[str]
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+
+async def replay(store: Store, episode_id: str) -> ReplayResult:
+    recorded = store.get_episode(episode_id)
+    run = store.get_run(recorded.run_id)
+    suite = load_suite(str(run.config.get("suite", recorded.suite)))
+    task = next((t for t in suite.tasks if t.id == recorded.task_id), None)
+    if task is None:
+        raise UserError(
+            f"task {recorded.task_id!r} of episode {episode_id} is no longer in "
+            f"suite {suite.name!r}"
+        )
+    replayed = await run_episode(
+        task,
+        ReplayPolicy(recorded),
+        suite.registry_factory(),
+        run_id=recorded.run_id,
+        seed=recorded.seed,
+        trial=recorded.trial,
+        suite=recorded.suite,
+        policy_name=recorded.policy,
+        episode_id=recorded.id,
+        executor_factory=lambda env, eid: RecordedExecutor(env, recorded, eid),
+    )
+    return ReplayResult(recorded, replayed, diff_episodes(recorded, replayed))
+
+
+def replay_sync(store: Store, episode_id: str) -> ReplayResult:
+    return asyncio.run(replay(store, episode_id))
+
+
+def diff_episodes(a: Episode, b: Episode) -> list[str]:
+    """Differences in everything but timings, ids and tracebacks."""
+    out = [
+        f"episode.{f}: {getattr(a, f)!r} != {getattr(b, f)!r}"
+        for f in EPISODE_FIELDS
+        if getattr(a, f) != getattr(b, f)
+    ]
+    if len(a.steps) != len(b.steps):
+        out.append(f"episode has {len(a.steps)} recorded steps but replay made {len(b.steps)}")
+    for sa, sb in zip(a.steps, b.steps, strict=False):
+        out += [
+            f"step {sa.index}.{f}: {getattr(sa, f)!r} != {getattr(sb, f)!r}"
+            for f in STEP_FIELDS
+            if getattr(sa, f) != getattr(sb, f)
+        ]
+        if len(sa.calls) != len(sb.calls):
+            out.append(f"step {sa.index}: {len(sa.calls)} recorded calls, {len(sb.calls)} replayed")
+        for ca, cb in zip(sa.calls, sb.calls, strict=False):
+            out += [
+                f"step {sa.index} call {ca.index}.{f}: {getattr(ca, f)!r} != {getattr(cb, f)!r}"
+                for f in CALL_FIELDS
+                if getattr(ca, f) != getattr(cb, f)
+            ]
+    return out

@@ -1,0 +1,53 @@
+"""A per-policy summary of a stored run, computed from its recorded episodes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from lightclaw.schema import ErrorType
+from lightclaw.suites.loader import load_suite
+from lightclaw.verify.ground_truth import judge
+
+if TYPE_CHECKING:
+    from lightclaw.store import Store
+
+
+class PolicySummary(BaseModel):
+    policy: str
+    episodes: int = 0
+    succeeded: int = 0
+    steps: int = 0
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    errors: dict[str, int] = Field(default_factory=dict)
+    corrections: int = 0
+
+
+def summarize(store: Store, run_id: str) -> list[PolicySummary]:
+    """Stream the run's episodes; count outcomes, step errors and verifier successes."""
+    run = store.get_run(run_id)
+    tasks = {t.id: t for t in load_suite(str(run.config.get("suite", run.suite))).tasks}
+    rows: dict[str, PolicySummary] = {}
+    outcomes: dict[str, Counter[str]] = {}
+    errors: dict[str, Counter[str]] = {}
+    for ep in store.iter_episodes(run_id):
+        row = rows.setdefault(ep.policy, PolicySummary(policy=ep.policy))
+        row.episodes += 1
+        row.steps += len(ep.steps)
+        outcomes.setdefault(ep.policy, Counter())[ep.outcome] += 1
+        errs = errors.setdefault(ep.policy, Counter())
+        for step in ep.steps:
+            if step.error_type is not None:
+                errs[step.error_type.value] += 1
+            row.corrections += step.correction_of is not None
+        if ep.outcome == "max_steps":
+            errs[ErrorType.MAX_STEPS.value] += 1
+        task = tasks.get(ep.task_id)
+        if task is not None and judge(task, ep).success:
+            row.succeeded += 1
+    for policy, row in rows.items():
+        row.outcomes = dict(outcomes[policy])
+        row.errors = dict(errors[policy])
+    return sorted(rows.values(), key=lambda r: r.policy)

@@ -1,0 +1,294 @@
+"""The agent loop: policy -> parse -> execute -> observe, one recorded step at a time.
+
+An episode ends on ``final_answer``, on an ``ask_user`` that no simulated user can answer
+(outcome ``needs_user``), when ``max_steps`` is reached, or on a ``model_error`` (the policy
+call itself failed). Every other failure is fed back to the policy as an observation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from lightclaw.envs.tool_env import ToolEnv
+from lightclaw.errors import RuntimeBug
+from lightclaw.ids import new_id
+from lightclaw.policies.base import Policy, PolicyRequest, normalize_output
+from lightclaw.policies.parsing import parse_output
+from lightclaw.runtime.executor import Executor, Guard, format_output
+from lightclaw.schema import (
+    AskUser,
+    AssistantMessage,
+    CallRecord,
+    Episode,
+    ErrorType,
+    FeedbackMessage,
+    FinalAnswer,
+    GuiClick,
+    GuiGrounding,
+    Message,
+    RawOutput,
+    SelfCorrection,
+    Step,
+    SystemMessage,
+    Task,
+    ToolCall,
+    ToolResultMessage,
+    UserMessage,
+    effective,
+    worst,
+)
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+    from lightclaw.schema.trajectory import EpisodeOutcome
+    from lightclaw.tools import ToolRegistry
+
+DEFAULT_SYSTEM = (
+    "You are an assistant that solves the user's task with the tools provided. Each turn, reply "
+    "with exactly one JSON action: "
+    '{"kind": "tool_call", "tool": NAME, "arguments": {...}} (a list of these for parallel calls), '
+    '{"kind": "ask_user", "question": TEXT} or {"kind": "final_answer", "content": ANSWER}. '
+    "Tool results and errors come back as observations; fix errors and go on."
+)
+
+ExecutorFactory = Callable[[ToolEnv, str], Executor]
+
+
+class _State:
+    """Mutable bookkeeping of one episode in progress."""
+
+    def __init__(self, task: Task) -> None:
+        self.history: list[Message] = [
+            SystemMessage(content=task.system or DEFAULT_SYSTEM),
+            UserMessage(content=task.prompt),
+        ]
+        self.pending: list[Message] = list(self.history)
+        self.steps: list[Step] = []
+        self.outcome: EpisodeOutcome | None = None
+        self.stop_reason: str | None = None
+        self.final_answer: JsonValue = None
+        self.replies = list(task.user.replies) if task.user else []
+        self.last_failed: Step | None = None
+
+    def observe(self, message: Message) -> None:
+        self.history.append(message)
+        self.pending.append(message)
+
+    def end(self, outcome: EpisodeOutcome, reason: str | None = None) -> None:
+        self.outcome = outcome
+        self.stop_reason = reason or outcome
+
+
+async def run_episode(
+    task: Task,
+    policy: Policy,
+    registry: ToolRegistry,
+    *,
+    run_id: str = "adhoc",
+    seed: int = 0,
+    trial: int = 0,
+    suite: str | None = None,
+    policy_name: str | None = None,
+    episode_id: str | None = None,
+    default_timeout: float | None = None,
+    guards: Sequence[Guard] = (),
+    text_is_final_answer: bool = False,
+    executor_factory: ExecutorFactory | None = None,
+) -> Episode:
+    """Run ``policy`` on ``task`` with the task's tools from ``registry``; return the record."""
+    started_at = datetime.now(UTC)
+    t_start = time.monotonic_ns()
+    episode_id = episode_id or new_id("ep")
+    env = ToolEnv(registry.subset(task.tools), task.initial_state)
+    if executor_factory is None:
+        executor = Executor(
+            env, default_timeout=default_timeout, guards=guards, episode_id=episode_id
+        )
+    else:
+        executor = executor_factory(env, episode_id)
+    schemas = tuple(env.registry.schemas())
+    st = _State(task)
+    for index in range(task.max_steps):
+        request = PolicyRequest(
+            messages=tuple(st.history),
+            tools=schemas,
+            step=index,
+            max_steps=task.max_steps,
+            seed=seed,
+        )
+        step = await _step(index, request, policy, executor, st, text_is_final_answer)
+        st.steps.append(step)
+        st.last_failed = step if step.error_type is not None else None
+        if st.outcome is not None:
+            break
+    else:
+        st.end("max_steps")
+    policy.finish()
+    return Episode(
+        id=episode_id,
+        run_id=run_id,
+        task_id=task.id,
+        suite=suite or task.suite,
+        policy=policy_name or policy.name,
+        trial=trial,
+        seed=seed,
+        outcome=st.outcome or "max_steps",
+        stop_reason=st.stop_reason,
+        final_answer=st.final_answer,
+        final_state=env.snapshot(),
+        steps=st.steps,
+        started_at=started_at,
+        duration_ns=time.monotonic_ns() - t_start,
+    )
+
+
+def run_episode_sync(task: Task, policy: Policy, registry: ToolRegistry, **kwargs: Any) -> Episode:
+    """Blocking wrapper of :func:`run_episode` (starts its own event loop)."""
+    return asyncio.run(run_episode(task, policy, registry, **kwargs))
+
+
+async def _step(
+    index: int,
+    request: PolicyRequest,
+    policy: Policy,
+    executor: Executor,
+    st: _State,
+    text_is_final_answer: bool,
+) -> Step:
+    t0 = time.monotonic_ns()
+    observation, st.pending = st.pending, []
+    try:
+        out = await policy.act(request)
+    except RuntimeBug:
+        raise
+    except Exception as exc:
+        message = str(exc) or type(exc).__name__
+        st.end("model_error")
+        return _step_record(
+            index, observation, RawOutput(), t0, t0, error=message, error_type=ErrorType.MODEL_ERROR
+        )
+    t_policy = time.monotonic_ns()
+    raw = normalize_output(out)
+    if not raw.tool_calls and not (raw.text or "").strip():
+        st.end("model_error")
+        return _step_record(
+            index,
+            observation,
+            raw,
+            t0,
+            t_policy,
+            error="the policy returned an empty output",
+            error_type=ErrorType.MODEL_ERROR,
+        )
+    st.history.append(AssistantMessage(step=index, raw=raw))
+    parsed = parse_output(raw, text_is_final_answer=text_is_final_answer)
+    if parsed.error is not None:
+        message = f"invalid_format: {parsed.error}"
+        st.observe(
+            FeedbackMessage(step=index, error_type=ErrorType.INVALID_FORMAT, content=message)
+        )
+        return _step_record(
+            index,
+            observation,
+            raw,
+            t0,
+            t_policy,
+            error=message,
+            error_type=ErrorType.INVALID_FORMAT,
+            correction_of=_correcting(st, raw, []),
+        )
+    actions = parsed.actions
+    todo = [effective(a) for a in actions]
+    calls = [a for a in todo if isinstance(a, ToolCall)]
+    records = await executor.execute(calls, index) if calls else []
+    errors: list[tuple[ErrorType, str]] = []
+    for rec in records:
+        st.observe(_result_message(rec))
+        if rec.error_type is not None:
+            errors.append((rec.error_type, rec.error_message or rec.error_type.value))
+    user_reply: str | None = None
+    for action in todo:
+        if isinstance(action, GuiClick | GuiGrounding):
+            message = f"gui_miss: this task has no screen, so {action.kind} hits no target"
+            st.observe(FeedbackMessage(step=index, error_type=ErrorType.GUI_MISS, content=message))
+            errors.append((ErrorType.GUI_MISS, message))
+        elif isinstance(action, AskUser):
+            if st.replies:
+                user_reply = st.replies.pop(0)
+                st.observe(UserMessage(content=user_reply))
+            else:
+                st.end("needs_user")
+        elif isinstance(action, FinalAnswer):
+            st.final_answer = action.content
+            st.end("final_answer")
+    error_type = worst([e for e, _ in errors])
+    error_message = next((m for e, m in errors if e == error_type), None)
+    explicit = next((a.corrects_step for a in actions if isinstance(a, SelfCorrection)), None)
+    return _step_record(
+        index,
+        observation,
+        raw,
+        t0,
+        t_policy,
+        actions=actions,
+        calls=records,
+        error=error_message,
+        error_type=error_type,
+        correction_of=explicit if explicit is not None else _correcting(st, raw, actions),
+        user_reply=user_reply,
+    )
+
+
+def _correcting(st: _State, raw: RawOutput, actions: Sequence[Any]) -> int | None:
+    """The failed step this one corrects: it follows feedback and is not an identical retry."""
+    failed = st.last_failed
+    if failed is None or failed.raw_output == raw or (actions and failed.actions == list(actions)):
+        return None
+    return failed.index
+
+
+def _result_message(rec: CallRecord) -> ToolResultMessage:
+    if rec.error_type is None:
+        content = format_output(rec.output)
+    else:
+        content = f"error ({rec.error_type.value}): {rec.error_message}"
+    return ToolResultMessage(
+        call_id=rec.call_id, tool=rec.tool, content=content, error_type=rec.error_type
+    )
+
+
+def _step_record(
+    index: int,
+    observation: list[Message],
+    raw: RawOutput,
+    t0: int,
+    t_policy: int,
+    *,
+    actions: Sequence[Any] = (),
+    calls: Sequence[CallRecord] = (),
+    error: str | None = None,
+    error_type: ErrorType | None = None,
+    correction_of: int | None = None,
+    user_reply: str | None = None,
+) -> Step:
+    return Step.model_construct(
+        index=index,
+        observation=observation,
+        raw_output=raw,
+        actions=list(actions),
+        calls=list(calls),
+        error_type=error_type,
+        error_message=error,
+        feedback=error,
+        correction_of=correction_of,
+        user_reply=user_reply,
+        policy_latency_ns=t_policy - t0,
+        latency_ns=time.monotonic_ns() - t0,
+        reward=None,
+        screenshot=None,
+    )

@@ -1,0 +1,120 @@
+"""Records <-> rows: each record is dumped to JSON once; queryable columns are copied out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from lightclaw.errors import RuntimeBug
+from lightclaw.schema.trajectory import Episode, Run
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+Row = tuple[object, ...]
+
+EPISODE_INSERT = (
+    "INSERT INTO episodes (id, run_id, task_id, suite, policy, trial, seed, outcome, stop_reason,"
+    " success, reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at, version, record)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+STEP_INSERT = (
+    "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns, record)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+CALL_INSERT = (
+    "INSERT INTO calls (episode_id, step_idx, idx, tool, status, error_type, latency_ns)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+RUN_INSERT = (
+    "INSERT INTO runs (id, created, source, suite, policy, model, status, code_version, version,"
+    " record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+TOOL_SCHEMA_INSERT = (
+    "INSERT INTO tool_schemas (run_id, name, idx, hash, json_schema) VALUES (?, ?, ?, ?, ?)"
+)
+# Fields kept out of the run's JSON record: they live in their own column / table.
+_RUN_SPLIT = frozenset({"status", "tool_schemas"})
+
+
+def iso(moment: datetime) -> str:
+    """ISO text that sorts by time: aware datetimes are normalised to UTC."""
+    return (moment.astimezone(UTC) if moment.tzinfo is not None else moment).isoformat()
+
+
+def run_rows(run: Run) -> tuple[Row, list[Row]]:
+    """The ``runs`` row and the ``tool_schemas`` rows of a run."""
+    record = run.model_dump_json(exclude=set(_RUN_SPLIT))
+    row: Row = (
+        run.id,
+        iso(run.created),
+        run.source,
+        run.suite,
+        run.policy,
+        run.model,
+        run.status,
+        run.code_version,
+        run.version,
+        record,
+    )
+    schemas: list[Row] = [
+        (run.id, s.name, i, s.hash, json.dumps(s.json_schema, ensure_ascii=False))
+        for i, s in enumerate(run.tool_schemas)
+    ]
+    return row, schemas
+
+
+def assemble_run(record: str, status: str, schemas: Iterable[tuple[str, str, str]]) -> Run:
+    """Rebuild a Run from its record, status column and (name, hash, json_schema) rows."""
+    tools = ",".join(
+        f'{{"name":{json.dumps(name)},"hash":{json.dumps(hash_)},"json_schema":{schema}}}'
+        for name, hash_, schema in schemas
+    )
+    return Run.model_validate_json(
+        f'{record[:-1]},"status":{json.dumps(status)},"tool_schemas":[{tools}]}}'
+    )
+
+
+def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], list[Row]]:
+    """Rows for ``episodes``, ``steps`` and ``calls``; every step is dumped to JSON exactly once."""
+    ep_rows: list[Row] = []
+    step_rows: list[Row] = []
+    call_rows: list[Row] = []
+    for ep in episodes:
+        eid = ep.id
+        n_tool = n_err = 0
+        previous = -1
+        for step in ep.steps:
+            idx = step.index
+            if idx <= previous:
+                raise RuntimeBug(
+                    f"episode {eid!r}: step indices must increase ({idx} after {previous})"
+                )
+            previous = idx
+            calls = step.calls
+            if calls:
+                n_tool += 1
+                for call in calls:
+                    call_rows.append(
+                        (eid, idx, call.index, call.tool, call.status, call.error_type,
+                         call.latency_ns)
+                    )  # fmt: skip
+            if step.error_type is not None:
+                n_err += 1
+            step_rows.append(
+                (eid, idx, step.error_type, len(calls), step.correction_of, step.latency_ns,
+                 step.model_dump_json())
+            )  # fmt: skip
+        ep_rows.append(
+            (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,
+             ep.stop_reason, None if ep.success is None else int(ep.success), ep.reward,
+             len(ep.steps), n_tool, n_err, ep.duration_ns, iso(ep.started_at), ep.version,
+             ep.model_dump_json(exclude={"steps"}))
+        )  # fmt: skip
+    return ep_rows, step_rows, call_rows
+
+
+def assemble_episode(record: str, steps: Iterable[str]) -> Episode:
+    """Rebuild an Episode from its step-less record and its steps' JSON, in order."""
+    return Episode.model_validate_json(f'{record[:-1]},"steps":[{",".join(steps)}]}}')

@@ -1,0 +1,232 @@
+"""Load task files (JSONL or YAML) with errors that name the file, line and field; built-in suites.
+
+Every task is validated on load; the FIRST problem raises :class:`~lightclaw.errors.TaskFileError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import ValidationError
+
+from lightclaw.errors import TaskFileError, UnknownChoiceError
+from lightclaw.schema import Task, ToolCall, effective
+from lightclaw.suites.core import core_registry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+    from pydantic_core import ErrorDetails
+
+    from lightclaw.tools import ToolRegistry
+
+JSONL_SUFFIXES = (".jsonl",)
+YAML_SUFFIXES = (".yaml", ".yml")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without timestamp resolution: ``2026-03-05`` stays a string, as in JSON."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _describe(error: ErrorDetails) -> tuple[str, str]:
+    """The dotted location and a readable message of a Pydantic error."""
+    field = ".".join(str(part) for part in error["loc"])
+    message = error["msg"]
+    if error["type"] not in ("missing", "extra_forbidden") and "input" in error:
+        shown = repr(error["input"])
+        message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    return field, message
+
+
+def _validate(path: str, line: int, data: object) -> Task:
+    if not isinstance(data, dict):
+        raise TaskFileError(
+            path, line, None, f"a task must be a mapping, got {type(data).__name__}"
+        )
+    try:
+        return Task.model_validate(data)
+    except ValidationError as exc:
+        field, message = _describe(exc.errors()[0])
+        raise TaskFileError(path, line, field or None, message) from None
+
+
+def _jsonl_items(path: str, text: str) -> Iterator[tuple[int, object]]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            yield number, json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise TaskFileError(
+                path, number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+            ) from None
+
+
+def _yaml_items(path: str, text: str) -> Iterator[tuple[int, object]]:
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise TaskFileError(path, line, None, f"invalid YAML: {problem}") from None
+    if root is None:
+        return
+    nodes: list[yaml.Node]
+    if isinstance(root, yaml.SequenceNode):
+        nodes = list(root.value)
+    elif isinstance(root, yaml.MappingNode) and any(k.value == "tasks" for k, _ in root.value):
+        tasks = next(v for k, v in root.value if k.value == "tasks")
+        if not isinstance(tasks, yaml.SequenceNode):
+            raise TaskFileError(path, tasks.start_mark.line + 1, "tasks", "'tasks' must be a list")
+        nodes = list(tasks.value)
+    else:
+        raise TaskFileError(
+            path,
+            root.start_mark.line + 1,
+            None,
+            "expected a list of tasks or a mapping with 'tasks'",
+        )
+    constructor = _Loader("")
+    for node in nodes:
+        yield node.start_mark.line + 1, constructor.construct_document(node)
+
+
+def _check_tools(path: str, line: int, task: Task, registry: ToolRegistry | None) -> None:
+    """Tools the task names must exist; its oracle and expected calls may use only its tools."""
+    if registry is not None:
+        for index, name in enumerate(task.tools):
+            if name not in registry:
+                known = ", ".join(registry.names()) or "(none)"
+                raise TaskFileError(
+                    path, line, f"tools.{index}", f"unknown tool {name!r}; known tools: {known}"
+                )
+    offered = set(task.tools)
+    for index, call in enumerate(task.expected_calls):
+        if call.tool not in offered:
+            raise TaskFileError(
+                path,
+                line,
+                f"expected_calls.{index}.tool",
+                f"expected call to {call.tool!r}, which is not in the task's tools",
+            )
+    for step, actions in enumerate(task.oracle):
+        for position, action in enumerate(actions):
+            acted = effective(action)
+            if isinstance(acted, ToolCall) and acted.tool not in offered:
+                raise TaskFileError(
+                    path,
+                    line,
+                    f"oracle.{step}.{position}.tool",
+                    f"oracle calls {acted.tool!r}, which is not in the task's tools",
+                )
+
+
+def load_tasks(path: Path | str, registry: ToolRegistry | None = None) -> list[Task]:
+    """Load and validate every task of a ``.jsonl`` or ``.yaml``/``.yml`` file.
+
+    JSONL: one task object per line; blank lines and ``#`` comment lines are skipped. YAML: a
+    list of task mappings, or a mapping with a ``tasks`` list. With ``registry``, every tool a
+    task names must be registered. Raises :class:`TaskFileError` on the first problem.
+    """
+    file = Path(path)
+    shown = str(path)
+    if not file.is_file():
+        what = "is a directory, not a task file" if file.is_dir() else "does not exist"
+        raise TaskFileError(shown, None, None, f"task file {what}")
+    suffix = file.suffix.lower()
+    if suffix not in JSONL_SUFFIXES + YAML_SUFFIXES:
+        raise TaskFileError(
+            shown,
+            None,
+            None,
+            f"unsupported task file type {suffix or '(none)'!r}; use .jsonl, .yaml or .yml",
+        )
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TaskFileError(shown, None, None, f"not UTF-8 text: {exc.reason}") from None
+    items = _jsonl_items(shown, text) if suffix in JSONL_SUFFIXES else _yaml_items(shown, text)
+    tasks: list[Task] = []
+    first_line: dict[str, int] = {}
+    for line, data in items:
+        task = _validate(shown, line, data)
+        if task.id in first_line:
+            raise TaskFileError(
+                shown,
+                line,
+                "id",
+                f"duplicate task id {task.id!r} (first on line {first_line[task.id]})",
+            )
+        first_line[task.id] = line
+        _check_tools(shown, line, task, registry)
+        tasks.append(task)
+    if not tasks:
+        raise TaskFileError(shown, None, None, "the file contains no tasks")
+    return tasks
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named set of tasks and the factory of the tool registry its tasks run against."""
+
+    name: str
+    tasks: tuple[Task, ...]
+    registry_factory: Callable[[], ToolRegistry]
+
+    def task(self, task_id: str) -> Task:
+        """The task with ``task_id``; :class:`UnknownChoiceError` if there is none."""
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise UnknownChoiceError("task", task_id, [task.id for task in self.tasks])
+
+
+@cache
+def _core_suite() -> Suite:
+    data = resources.files("lightclaw.suites.core") / "tasks.jsonl"
+    with resources.as_file(data) as path:
+        tasks = load_tasks(path, registry=core_registry())
+    return Suite(name="core", tasks=tuple(tasks), registry_factory=core_registry)
+
+
+SUITES: Mapping[str, Callable[[], Suite]] = {"core": _core_suite}
+"""Built-in suites by name; each value builds (and caches) its :class:`Suite`."""
+
+
+def get_suite(name: str) -> Suite:
+    """The built-in suite ``name``; :class:`UnknownChoiceError` for an unknown name."""
+    factory = SUITES.get(name)
+    if factory is None:
+        raise UnknownChoiceError("suite", name, SUITES)
+    return factory()
+
+
+def load_suite(spec: str) -> Suite:
+    """A built-in suite by name (``"core"``), or the tasks of a task file.
+
+    A file's tasks run against the core tool registry (custom tools are not loadable yet), so
+    they may name only core tools. The suite is named after the file's stem.
+    """
+    if spec in SUITES:
+        return get_suite(spec)
+    path = Path(spec)
+    looks_like_file = path.suffix.lower() in JSONL_SUFFIXES + YAML_SUFFIXES or path.exists()
+    if not looks_like_file:
+        raise UnknownChoiceError("suite", spec, SUITES)
+    tasks = load_tasks(path, registry=core_registry())
+    return Suite(name=path.stem, tasks=tuple(tasks), registry_factory=core_registry)

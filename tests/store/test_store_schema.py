@@ -1,0 +1,155 @@
+"""The store's SQL schema is a checked-in snapshot; migrations apply in order, once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from store_samples import make_run, rich_episode
+
+from lightclaw.errors import RuntimeBug
+from lightclaw.schema import FORMAT_VERSION
+from lightclaw.store import Store, migrate
+from lightclaw.store.migrate import APPLICATION_ID, PAGE_SIZE, Migration, migrations, statements
+
+SNAPSHOT = Path(__file__).with_name("schema.sql")
+
+
+def dump_schema(path: Path) -> str:
+    """Version pragmas plus every CREATE statement, tables first, sorted by name."""
+    conn = sqlite3.connect(path)
+    try:
+        head = [
+            f"PRAGMA {name} = {conn.execute(f'PRAGMA {name}').fetchone()[0]};"
+            for name in ("application_id", "user_version", "page_size", "journal_mode")
+        ]
+        rows = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name"
+        ).fetchall()
+    finally:
+        conn.close()
+    return "\n".join(head + [f"{r[0]};" for r in rows]) + "\n"
+
+
+def test_fresh_database_matches_checked_in_schema(tmp_path: Path) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    actual = dump_schema(tmp_path / "db.sqlite")
+    if os.environ.get("LIGHTCLAW_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(actual, encoding="utf-8")
+    assert actual == SNAPSHOT.read_text(encoding="utf-8"), (
+        "the store schema changed; if deliberate, add a migration and re-run with "
+        "LIGHTCLAW_UPDATE_SNAPSHOTS=1"
+    )
+
+
+def test_fresh_database_records_versions(tmp_path: Path) -> None:
+    with Store(tmp_path / "db.sqlite"):
+        pass
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    assert meta == {"format_version": str(FORMAT_VERSION)}
+
+
+def test_packaged_migrations_are_numbered_from_one() -> None:
+    found = migrations()
+    assert [m.number for m in found] == list(range(1, len(found) + 1))
+    assert found[0].name == "init"
+
+
+def test_reopening_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    with Store(path) as store:
+        store.create_run(make_run())
+        store.add_episodes([rich_episode()])
+    before = dump_schema(path)
+    for _ in range(3):
+        with Store(path) as store:
+            assert store.get_episode(rich_episode().id) == rich_episode()
+    assert dump_schema(path) == before
+
+
+SECOND = Migration(
+    2,
+    "labels",
+    "CREATE TABLE labels (episode_id TEXT NOT NULL, label TEXT NOT NULL);\n"
+    "INSERT INTO labels SELECT id, 'from-v1' FROM episodes;\n"
+    "INSERT INTO meta (key, value) VALUES ('note', 'semi;colon -- not a comment');\n",
+)
+
+
+def test_database_at_previous_migration_is_upgraded_keeping_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite"
+    with Store(path) as store:  # built by "the previous version": migration 0001 only
+        store.create_run(make_run())
+        store.add_episodes([rich_episode()])
+    monkeypatch.setattr(migrate, "migrations", lambda: (*migrations(), SECOND))
+    with Store(path) as store:
+        assert store.get_episode(rich_episode().id) == rich_episode()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("SELECT * FROM labels").fetchall() == [(rich_episode().id, "from-v1")]
+    note = conn.execute("SELECT value FROM meta WHERE key = 'note'").fetchone()[0]
+    assert note == "semi;colon -- not a comment"
+
+
+def test_failed_migration_rolls_back_entirely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite"
+    with Store(path) as store:
+        store.create_run(make_run())
+    broken = Migration(2, "broken", "CREATE TABLE half (x INT);\nINSERT INTO nowhere VALUES (1);")
+    monkeypatch.setattr(migrate, "migrations", lambda: (*migrations(), broken))
+    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+        Store(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
+    conn.close()
+    monkeypatch.undo()
+    with Store(path) as store:
+        assert store.get_run("run-1") == make_run()
+
+
+def test_statements_split_only_at_statement_ends() -> None:
+    script = (
+        "-- header; with a semicolon\n"
+        "CREATE TABLE t (x TEXT DEFAULT 'a;b');\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = 'c;d'; END;\n"
+        "-- trailing comment\n"
+    )
+    assert statements(script) == [
+        "-- header; with a semicolon\nCREATE TABLE t (x TEXT DEFAULT 'a;b');",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = 'c;d'; END;",
+    ]
+
+
+def test_gap_in_migration_numbers_is_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Entry:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def read_text(self, encoding: str) -> str:
+            return "SELECT 1;"
+
+    class Folder:
+        def iterdir(self) -> list[Entry]:
+            return [Entry("0001_init.sql"), Entry("0003_later.sql"), Entry("__init__.py")]
+
+    monkeypatch.setattr(migrate, "files", lambda package: Folder())
+    migrate.migrations.cache_clear()
+    try:
+        with pytest.raises(RuntimeBug, match=r"\[1, 3\]"):
+            migrate.migrations()
+    finally:
+        monkeypatch.undo()
+        migrate.migrations.cache_clear()
+    assert len(migrate.migrations()) >= 1
