@@ -10,6 +10,7 @@ ratio is taken against the latter, so it measures only what the store adds.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -225,6 +226,8 @@ def main() -> None:
         )
     console = Console()
     console.print(table)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    console.print(f"machine: {os.cpu_count()} CPUs, load average {load} (background load skews)")
     goal = 50_000
     verdict = "meets" if n_steps / store_t >= goal else "MISSES"
     console.print(f"goal >= {goal:,} steps/s: {verdict} ({n_steps / store_t:,.0f} steps/s)")

@@ -95,3 +95,12 @@ def test_readonly_store_needs_an_existing_database(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no LightClaw database"):
         Store(tmp_path / "missing.db", readonly=True)
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_unopenable_paths_are_user_errors(tmp_path: Path) -> None:
+    (tmp_path / "a-directory").mkdir()
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    with pytest.raises(UserError, match=r"cannot open .*a-directory"):
+        Store(tmp_path / "a-directory")
+    with pytest.raises(UserError, match=r"cannot open .*lightclaw\.db"):
+        Store(tmp_path / "a-file" / "lightclaw.db")

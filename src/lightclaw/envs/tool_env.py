@@ -11,11 +11,14 @@ if TYPE_CHECKING:
     from lightclaw.tools import ToolRegistry
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
+)
+
+
 def canonical_json(value: Any) -> str:
     """Stable JSON text: sorted keys, no whitespace, non-JSON values by ``repr``."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
-    )
+    return _CANONICAL.encode(value)
 
 
 def state_digest(state: dict[str, Any]) -> str:

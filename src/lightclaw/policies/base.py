@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+from pydantic_core import from_json, to_json
+
 from lightclaw.schema import Message, RawOutput, Task, ToolSchema
 
 PolicyOutput: TypeAlias = str | RawOutput | Mapping[str, Any]
@@ -108,7 +110,8 @@ def _from_message(message: Mapping[str, Any]) -> RawOutput:
     content = message.get("content")
     tool_calls = message.get("tool_calls")
     # Round-trip through strict JSON: raises on anything that a trajectory cannot store.
-    plain = json.loads(json.dumps({"content": content, "tool_calls": tool_calls}, allow_nan=False))
+    payload = to_json({"content": content, "tool_calls": tool_calls}, inf_nan_mode="constants")
+    plain = from_json(payload, allow_inf_nan=False)
     return RawOutput(text=_content_text(plain["content"]), tool_calls=_as_list(plain["tool_calls"]))
 
 

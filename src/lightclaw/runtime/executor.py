@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_jsonable_python
+from pydantic_core import to_json, to_jsonable_python
 
 from lightclaw.envs.tool_env import canonical_json
 from lightclaw.schema import ArgIssue, CallRecord, ErrorType, ToolCall
@@ -61,7 +61,7 @@ class _Seen:
 
 def format_output(output: Any) -> str:
     """The text a policy sees for a tool's output."""
-    return output if isinstance(output, str) else canonical_json(output)
+    return output if isinstance(output, str) else to_json(output).decode()
 
 
 class Executor:
@@ -93,7 +93,7 @@ class Executor:
         start = time.monotonic_ns()
         call_id = call.call_id or f"call_{step}_{index}"
         outcome = await self._attribute(call, step, index)
-        return CallRecord.model_construct(
+        return CallRecord(
             index=index,
             call_id=call_id,
             tool=call.tool,
@@ -163,7 +163,7 @@ class Executor:
                     else:
                         result = await _in_thread(tool.fn, full, deadline)
         except TimeoutError:
-            changed = self.env.observe_change()
+            changed = self._observe(tool)
             return Outcome(
                 status="error",
                 error_type=ErrorType.TIMEOUT,
@@ -171,7 +171,7 @@ class Executor:
                 state_changed=changed,
             )
         except Exception as exc:
-            changed = self.env.observe_change()
+            changed = self._observe(tool)
             return Outcome(
                 status="error",
                 error_type=ErrorType.TOOL_ERROR,
@@ -180,10 +180,9 @@ class Executor:
                 traceback=tb.format_exc(),
                 state_changed=changed,
             )
-        changed = self.env.observe_change()
+        changed = self._observe(tool)
         try:
             output = to_jsonable_python(result)
-            canonical_json(output)
         except Exception as exc:
             return Outcome(
                 status="error",
@@ -196,6 +195,10 @@ class Executor:
                 state_changed=changed,
             )
         return Outcome(status="ok", output=output, state_changed=changed)
+
+    def _observe(self, tool: Tool) -> bool:
+        """Did the call change the state? Only tools that receive the context can."""
+        return tool.context_param is not None and self.env.observe_change()
 
 
 def _error(error_type: ErrorType, message: str) -> Outcome:

@@ -56,6 +56,12 @@ DEFAULT_SYSTEM = (
     "Tool results and errors come back as observations; fix errors and go on."
 )
 
+
+def system_prompt(task: Task) -> str:
+    """The runtime's action-format instructions, followed by the task's own system text."""
+    return f"{DEFAULT_SYSTEM}\n\n{task.system}" if task.system else DEFAULT_SYSTEM
+
+
 ExecutorFactory = Callable[[ToolEnv, str], Executor]
 
 
@@ -64,7 +70,7 @@ class _State:
 
     def __init__(self, task: Task) -> None:
         self.history: list[Message] = [
-            SystemMessage(content=task.system or DEFAULT_SYSTEM),
+            SystemMessage(content=system_prompt(task)),
             UserMessage(content=task.prompt),
         ]
         self.pending: list[Message] = list(self.history)
@@ -276,7 +282,7 @@ def _step_record(
     correction_of: int | None = None,
     user_reply: str | None = None,
 ) -> Step:
-    return Step.model_construct(
+    return Step(
         index=index,
         observation=observation,
         raw_output=raw,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from lightclaw.schema.errors import ErrorType
 
@@ -15,7 +15,8 @@ class RawOutput(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str | None = None
-    tool_calls: list[JsonValue] | None = None
+    tool_calls: list[Any] | None = None
+    """JSON values as emitted (the runtime only stores what serialises to JSON)."""
 
 
 class _Message(BaseModel):

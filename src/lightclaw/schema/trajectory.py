@@ -36,7 +36,8 @@ class CallRecord(_Record):
     arg_issues: list[ArgIssue] = Field(default_factory=list)
     exception_type: str | None = None
     traceback: str | None = None
-    output: JsonValue = None
+    output: Any = None
+    """The tool's output as JSON (the executor converts it with ``to_jsonable_python``)."""
     state_changed: bool = False
     latency_ns: int = Field(default=0, ge=0)
 

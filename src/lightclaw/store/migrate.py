@@ -100,7 +100,6 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
                 _migrate(conn)
             _stamp_format(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = OFF")
     except BaseException:
         conn.close()
         raise

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lightclaw.errors import RuntimeBug
-from lightclaw.schema.trajectory import Episode, Run
+from lightclaw.schema.trajectory import Episode, Run, Step
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -34,6 +34,8 @@ RUN_INSERT = (
 TOOL_SCHEMA_INSERT = (
     "INSERT INTO tool_schemas (run_id, name, idx, hash, json_schema) VALUES (?, ?, ?, ?, ?)"
 )
+# Same JSON as ``Step.model_dump_json()``, minus its keyword handling (~1/4 of the dump time).
+_step_json = Step.__pydantic_serializer__.to_json
 # Fields kept out of the run's JSON record: they live in their own column / table.
 _RUN_SPLIT = frozenset({"status", "tool_schemas"})
 
@@ -81,6 +83,8 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
     ep_rows: list[Row] = []
     step_rows: list[Row] = []
     call_rows: list[Row] = []
+    add_call = call_rows.append
+    add_step = step_rows.append
     for ep in episodes:
         eid = ep.id
         n_tool = n_err = 0
@@ -96,15 +100,15 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
             if calls:
                 n_tool += 1
                 for call in calls:
-                    call_rows.append(
+                    add_call(
                         (eid, idx, call.index, call.tool, call.status, call.error_type,
                          call.latency_ns)
                     )  # fmt: skip
             if step.error_type is not None:
                 n_err += 1
-            step_rows.append(
+            add_step(
                 (eid, idx, step.error_type, len(calls), step.correction_of, step.latency_ns,
-                 step.model_dump_json())
+                 _step_json(step).decode())
             )  # fmt: skip
         ep_rows.append(
             (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,

@@ -54,6 +54,7 @@ class Store:
         self._conn = connect(self.path, readonly=readonly)
 
     def close(self) -> None:
+        """Close the connection (idempotent)."""
         with self._lock:
             self._conn.close()
 
@@ -110,12 +111,14 @@ class Store:
             raise RuntimeBug(f"run {run.id!r} offers a tool name twice: {names}") from exc
 
     def set_run_status(self, run_id: str, status: RunStatus) -> None:
+        """Mark a run running / complete / incomplete (unknown id: UnknownChoiceError)."""
         with self._write() as conn:
             updated = conn.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
             if updated.rowcount == 0:
                 raise UnknownChoiceError("run", run_id, self._run_ids(conn))
 
     def get_run(self, run_id: str) -> Run:
+        """The stored run with its status and tool schemas (unknown id: UnknownChoiceError)."""
         with self._read() as conn:
             row = conn.execute("SELECT record, status FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
@@ -212,6 +215,7 @@ class Store:
         return EpisodeWriter(self, batch_size=batch_size, flush_interval=flush_interval)
 
     def get_episode(self, episode_id: str) -> Episode:
+        """The episode with its steps in order, equal to the one stored."""
         with self._read() as conn:
             row = conn.execute("SELECT record FROM episodes WHERE id = ?", (episode_id,)).fetchone()
             if row is None:
@@ -264,6 +268,7 @@ class Store:
             return {(r[0], r[1], r[2]) for r in rows}
 
     def count_episodes(self, run_id: str | None = None) -> int:
+        """Episodes stored for a run (0 for an unknown run), or in the whole store."""
         with self._read() as conn:
             if run_id is None:
                 row = conn.execute("SELECT count(*) FROM episodes").fetchone()

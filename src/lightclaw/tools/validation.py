@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from lightclaw.errors import LightClawError
 from lightclaw.schema import ArgIssue, ErrorType
@@ -155,7 +155,7 @@ def validate_arguments(
         )
         raise ArgumentsInvalid([issue], tool, accepted)
     try:
-        payload = json.dumps(arguments)
+        payload = to_json(arguments, inf_nan_mode="strings")
     except (TypeError, ValueError) as exc:
         issue = ArgIssue(
             kind="invalid",
