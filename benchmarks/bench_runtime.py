@@ -62,7 +62,7 @@ def runtime_results(episodes: int, warmup: int, rounds: int) -> list[Result]:
     plan: list[tuple[Harness, int, int]] = []
     for item, (_, slow) in zip(built, CONTENDERS.values(), strict=True):
         if isinstance(item, Harness):
-            n = max(episodes // 4, 10 * rounds) if slow else episodes
+            n = max(episodes // 4, 5 * rounds) if slow else episodes
             plan.append((item, max(warmup // 4, 5) if slow else warmup, n))
             console.print(f"  {item.name}: {plan[-1][1]} warm-up + {n} timed episodes")
     console.print(f"  timing in {rounds} interleaved rounds ...")
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=400, help="timed episodes per contender")
     parser.add_argument("--warmup", type=int, default=60, help="untimed warm-up episodes")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    parser.add_argument("--rounds", type=int, default=20, help="interleaved timing rounds")
     parser.add_argument("--store-repeat", type=int, default=1, help="bench_store.py --repeat")
     parser.add_argument("--quick", action="store_true", help="few episodes, no store/CLI")
     args = parser.parse_args(argv)

@@ -93,14 +93,11 @@ def test_replay_detects_a_record_that_differs(
     assert "identical" in capsys.readouterr().out
     # tamper with the stored record: claim the first step produced a different error
     db = sqlite3.connect(home / "lightclaw.db")
-    (record,) = db.execute(
-        "SELECT record FROM steps WHERE episode_id = ? AND idx = 0", (ep.id,)
-    ).fetchone()
-    step = json.loads(record)
+    (record,) = db.execute("SELECT record FROM episodes WHERE id = ?", (ep.id,)).fetchone()
+    stored = json.loads(record)
+    step = stored["steps"][0]
     step["error_type"] = "timeout" if step["error_type"] != "timeout" else "tool_error"
-    db.execute(
-        "UPDATE steps SET record = ? WHERE episode_id = ? AND idx = 0", (json.dumps(step), ep.id)
-    )
+    db.execute("UPDATE episodes SET record = ? WHERE id = ?", (json.dumps(stored), ep.id))
     db.commit()
     db.close()
     assert main(["replay", ep.id]) == 1

@@ -9,9 +9,8 @@ CREATE TABLE calls (
     tool TEXT NOT NULL,
     status TEXT NOT NULL,
     error_type TEXT,
-    latency_ns INTEGER NOT NULL,
-    PRIMARY KEY (episode_id, step_idx, idx)
-) WITHOUT ROWID;
+    latency_ns INTEGER NOT NULL
+);
 CREATE TABLE episodes (
     id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -54,10 +53,8 @@ CREATE TABLE steps (
     error_type TEXT,
     n_calls INTEGER NOT NULL,
     correction_of INTEGER,
-    latency_ns INTEGER NOT NULL,
-    record TEXT NOT NULL,
-    PRIMARY KEY (episode_id, idx)
-) WITHOUT ROWID;
+    latency_ns INTEGER NOT NULL
+);
 CREATE TABLE tool_schemas (
     run_id TEXT NOT NULL,
     name TEXT NOT NULL,

@@ -132,8 +132,7 @@ def test_columns_hold_what_metrics_query(store: Store) -> None:
     # the JSON records are SQL-queryable too
     outputs = query(
         store.path,
-        "SELECT json_extract(record, '$.calls[0].output') FROM steps"
-        " WHERE episode_id = ? AND idx = 1",
+        "SELECT json_extract(record, '$.steps[1].calls[0].output') FROM episodes WHERE id = ?",
         (rich_episode().id,),
     )
     assert outputs == [("booked ✓",)]

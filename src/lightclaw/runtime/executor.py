@@ -37,7 +37,7 @@ Guard = Callable[[ToolCall, "ToolEnv"], str | None]
 """A policy-layer check: returns a reason to block the call (``policy_blocked``) or None."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """What running a validated call produced (before it becomes a CallRecord)."""
 
@@ -110,7 +110,7 @@ class Executor:
         )
 
     async def _attribute(self, call: ToolCall, step: int, index: int) -> Outcome:
-        key = (call.tool, canonical_json(call.arguments))
+        key = (call.tool, call_key(call.arguments))
         seen = self._seen.get(key)
         if seen is not None and seen.version == self.env.version:
             return _error(
@@ -145,10 +145,13 @@ class Executor:
         self, tool: Tool, kwargs: dict[str, Any], call: ToolCall, step: int, index: int
     ) -> Outcome:
         """Run a validated call. Replay overrides this to return the recorded outcome."""
-        ctx = ToolContext(
-            state=self.env.state, deps=self.env.deps, episode_id=self.episode_id, step=step
-        )
-        full = tool.call_kwargs(kwargs, ctx)
+        if tool.context_param is None:
+            full = kwargs
+        else:
+            ctx = ToolContext(
+                state=self.env.state, deps=self.env.deps, episode_id=self.episode_id, step=step
+            )
+            full = tool.call_kwargs(kwargs, ctx)
         deadline = tool.timeout if tool.timeout is not None else self.default_timeout
         try:
             if tool.is_async:
@@ -156,12 +159,11 @@ class Executor:
                     result = await tool.fn(**full)
                 else:
                     result = await asyncio.wait_for(tool.fn(**full), deadline)
+            elif deadline is None:
+                result = tool.fn(**full)  # inline: atomic on the loop thread
             else:
                 async with self._sync_lock:
-                    if deadline is None:
-                        result = tool.fn(**full)
-                    else:
-                        result = await _in_thread(tool.fn, full, deadline)
+                    result = await _in_thread(tool.fn, full, deadline)
         except TimeoutError:
             changed = self._observe(tool)
             return Outcome(
@@ -199,6 +201,22 @@ class Executor:
     def _observe(self, tool: Tool) -> bool:
         """Did the call change the state? Only tools that receive the context can."""
         return tool.context_param is not None and self.env.observe_change()
+
+
+def call_key(arguments: dict[str, Any]) -> str:
+    """A canonical text of a call's arguments (key order does not matter)."""
+    try:
+        return to_json(_sorted(arguments)).decode()
+    except ValueError:  # not JSON-able: fall back to a repr-based canonical form
+        return canonical_json(arguments)
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _error(error_type: ErrorType, message: str) -> Outcome:

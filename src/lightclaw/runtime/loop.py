@@ -62,6 +62,8 @@ def system_prompt(task: Task) -> str:
     return f"{DEFAULT_SYSTEM}\n\n{task.system}" if task.system else DEFAULT_SYSTEM
 
 
+_GUI = (GuiClick, GuiGrounding)
+
 ExecutorFactory = Callable[[ToolEnv, str], Executor]
 
 
@@ -219,7 +221,9 @@ async def _step(
             errors.append((rec.error_type, rec.error_message or rec.error_type.value))
     user_reply: str | None = None
     for action in todo:
-        if isinstance(action, GuiClick | GuiGrounding):
+        if isinstance(action, ToolCall):
+            continue
+        if isinstance(action, _GUI):
             message = f"gui_miss: this task has no screen, so {action.kind} hits no target"
             st.observe(FeedbackMessage(step=index, error_type=ErrorType.GUI_MISS, content=message))
             errors.append((ErrorType.GUI_MISS, message))
@@ -232,7 +236,7 @@ async def _step(
         elif isinstance(action, FinalAnswer):
             st.final_answer = action.content
             st.end("final_answer")
-    error_type = worst([e for e, _ in errors])
+    error_type = worst([e for e, _ in errors]) if errors else None
     error_message = next((m for e, m in errors if e == error_type), None)
     explicit = next((a.corrects_step for a in actions if isinstance(a, SelfCorrection)), None)
     return _step_record(

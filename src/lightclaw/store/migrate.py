@@ -23,6 +23,7 @@ APPLICATION_ID = 1279487095  # "LClw", set by migration 0001
 BUSY_TIMEOUT_MS = 10_000
 # Step rows carry ~1 KB of JSON: 16 KiB pages keep them in-page (4 KiB pages made ingest ~2.5x
 # slower, measured with benchmarks/bench_store.py). Only settable before the file is created.
+WAL_CHECKPOINT_PAGES = 8192
 PAGE_SIZE = 16_384
 _MIGRATION_NAME = re.compile(r"(\d{4})_(\w+)\.sql")
 _UPGRADE = "upgrade lightclaw"
@@ -100,6 +101,11 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
                 _migrate(conn)
             _stamp_format(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint the WAL every ~128 MiB instead of every 16 MiB: each checkpoint syncs the
+        # database file, and at ingest rates that sync dominated; the WAL is then cut back to
+        # 64 MiB so it does not stay large.
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        conn.execute(f"PRAGMA journal_size_limit = {64 * 1024 * 1024}")
     except BaseException:
         conn.close()
         raise

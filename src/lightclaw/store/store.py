@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -223,10 +222,7 @@ class Store:
                     "SELECT id FROM episodes ORDER BY rowid DESC LIMIT ?", (_RECENT_IDS,)
                 )
                 raise UnknownChoiceError("episode", episode_id, [r[0] for r in recent])
-            steps = conn.execute(
-                "SELECT record FROM steps WHERE episode_id = ? ORDER BY idx", (episode_id,)
-            ).fetchall()
-        return assemble_episode(row[0], (s[0] for s in steps))
+        return assemble_episode(row[0])
 
     def iter_episodes(self, run_id: str | None = None, *, batch: int = 500) -> Iterator[Episode]:
         """All episodes (of one run, or all runs) in insertion order, ``batch`` at a time.
@@ -245,18 +241,10 @@ class Store:
                     " ORDER BY rowid LIMIT ?",
                     (*scope, last, batch),
                 ).fetchall()
-                if not rows:
-                    return
-                steps: defaultdict[str, list[str]] = defaultdict(list)
-                for episode_id, record in conn.execute(
-                    "SELECT episode_id, record FROM steps WHERE episode_id IN"
-                    f" (SELECT id FROM episodes WHERE {where}rowid BETWEEN ? AND ?)"
-                    " ORDER BY episode_id, idx",
-                    (*scope, rows[0][0], rows[-1][0]),
-                ):
-                    steps[episode_id].append(record)
-            for _, episode_id, record in rows:
-                yield assemble_episode(record, steps.pop(episode_id, ()))
+            if not rows:
+                return
+            for _, _, record in rows:
+                yield assemble_episode(record)
             last = rows[-1][0]
 
     def episode_keys(self, run_id: str) -> set[tuple[str, str, int]]:

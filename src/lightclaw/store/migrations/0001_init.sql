@@ -1,5 +1,6 @@
--- 0001: the initial trajectory store. Records are Pydantic JSON; the other columns are copies
--- of record fields kept for SQL queries (metrics over millions of episodes).
+-- 0001: the initial trajectory store. An episode's record is its Pydantic JSON, steps included;
+-- the other columns (and the steps and calls tables) are copies of record fields kept for SQL
+-- queries (metrics over millions of episodes).
 
 PRAGMA application_id = 1279487095;  -- "LClw": marks the file as a LightClaw store
 
@@ -60,10 +61,8 @@ CREATE TABLE steps (
     error_type TEXT,
     n_calls INTEGER NOT NULL,
     correction_of INTEGER,
-    latency_ns INTEGER NOT NULL,
-    record TEXT NOT NULL,
-    PRIMARY KEY (episode_id, idx)
-) WITHOUT ROWID;
+    latency_ns INTEGER NOT NULL
+);  -- append-only rowid table: inserts stay cheap; metrics scan it, lookups use the episode record
 
 CREATE TABLE calls (
     episode_id TEXT NOT NULL,
@@ -72,6 +71,5 @@ CREATE TABLE calls (
     tool TEXT NOT NULL,
     status TEXT NOT NULL,
     error_type TEXT,
-    latency_ns INTEGER NOT NULL,
-    PRIMARY KEY (episode_id, step_idx, idx)
-) WITHOUT ROWID;
+    latency_ns INTEGER NOT NULL
+);
