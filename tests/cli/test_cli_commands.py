@@ -115,3 +115,27 @@ def test_piped_output_has_no_progress_bar(home: Path) -> None:
     )
     assert "\x1b[" not in proc.stdout + proc.stderr  # no terminal control codes when piped
     assert proc.stderr == ""
+
+
+def test_replay_re_execute_runs_the_tools_again(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    task = next(t for t in load_suite("core").tasks if t.expected_state is not None)
+    path = tmp_path / "one.jsonl"
+    path.write_text(task.model_dump_json() + "\n")
+    assert main(["collect", "--suite", str(path), "--policy", "scripted:oracle"]) == 0
+    with Store() as store:
+        (ep,) = store.iter_episodes()
+    assert main(["replay", ep.id, "--re-execute", "--quiet"]) == 0
+    assert "identical" in capsys.readouterr().out
+    # a tool whose behaviour changed since the record: the re-executed output differs
+    db = sqlite3.connect(home / "lightclaw.db")
+    (record,) = db.execute("SELECT record FROM episodes WHERE id = ?", (ep.id,)).fetchone()
+    stored = json.loads(record)
+    stored["final_state"] = {"tampered": True}
+    db.execute("UPDATE episodes SET record = ? WHERE id = ?", (json.dumps(stored), ep.id))
+    db.commit()
+    db.close()
+    assert main(["replay", ep.id]) == 0  # recorded-output replay does not look at the state
+    assert main(["replay", ep.id, "--re-execute"]) == 1
+    assert "final_state" in capsys.readouterr().out

@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="replay an episode from its recorded outputs")
     replay.add_argument("episode_id", metavar="EPISODE_ID")
     replay.add_argument("--quiet", action="store_true", help="only print the verdict")
+    replay.add_argument(
+        "--re-execute",
+        action="store_true",
+        help="run the recorded actions against the tools again and diff their results",
+    )
 
     sub.add_parser("version", help="print versions")
     return parser

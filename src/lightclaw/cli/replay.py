@@ -13,7 +13,7 @@ from lightclaw.store import Store
 
 def replay(args: argparse.Namespace) -> int:
     with Store() as store:
-        result = replay_sync(store, args.episode_id)
+        result = replay_sync(store, args.episode_id, re_execute=args.re_execute)
     out = console()
     ep = result.replayed
     if not args.quiet:

@@ -129,6 +129,14 @@ def _from_text(text: str, text_is_final_answer: bool) -> list[Action]:
     stripped = text.strip()
     if not stripped:
         raise _Invalid(EMPTY_OUTPUT)
+    if stripped[0] in "{[":  # fast path: the whole output is one JSON action (the usual case)
+        try:
+            value = _DECODER.decode(stripped)
+        except (ValueError, RecursionError):
+            pass  # the general path below finds and explains what is wrong
+        else:
+            if _recognised(value):
+                return _interpret(value)
     explicit: _JsonFail | None = None
     embedded: _JsonFail | None = None
     unrecognised: _Candidate | None = None

@@ -3,7 +3,8 @@
 The policy's raw outputs are replayed (:class:`~lightclaw.policies.scripted.ReplayPolicy`) and
 each tool call's result comes from the record, while parsing, validation, redundancy checks,
 error attribution, correction labelling and episode control flow are recomputed by the current
-runtime. Any difference from the record is reported.
+runtime. Any difference from the record is reported. With ``re_execute`` the recorded actions
+run against the real tools again, and their outputs and the final state are compared too.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ class ReplayResult:
         return not self.differences
 
 
-async def replay(store: Store, episode_id: str) -> ReplayResult:
+async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> ReplayResult:
+    """Replay ``episode_id``; with ``re_execute`` the tools really run again (final state compared)."""
     recorded = store.get_episode(episode_id)
     run = store.get_run(recorded.run_id)
     suite = load_suite(str(run.config.get("suite", recorded.suite)))
@@ -109,36 +111,39 @@ async def replay(store: Store, episode_id: str) -> ReplayResult:
         suite=recorded.suite,
         policy_name=recorded.policy,
         episode_id=recorded.id,
-        executor_factory=lambda env, eid: RecordedExecutor(env, recorded, eid),
+        executor_factory=None
+        if re_execute
+        else lambda env, eid: RecordedExecutor(env, recorded, eid),
     )
-    return ReplayResult(recorded, replayed, diff_episodes(recorded, replayed))
+    differences = diff_episodes(recorded, replayed)
+    if re_execute and recorded.final_state != replayed.final_state:
+        differences.append(
+            f"episode.final_state: {recorded.final_state!r} != {replayed.final_state!r}"
+        )
+    return ReplayResult(recorded, replayed, differences)
 
 
-def replay_sync(store: Store, episode_id: str) -> ReplayResult:
-    return asyncio.run(replay(store, episode_id))
+def replay_sync(store: Store, episode_id: str, *, re_execute: bool = False) -> ReplayResult:
+    return asyncio.run(replay(store, episode_id, re_execute=re_execute))
 
 
 def diff_episodes(a: Episode, b: Episode) -> list[str]:
     """Differences in everything but timings, ids and tracebacks."""
-    out = [
-        f"episode.{f}: {getattr(a, f)!r} != {getattr(b, f)!r}"
-        for f in EPISODE_FIELDS
-        if getattr(a, f) != getattr(b, f)
-    ]
+    out = _diff("episode", a, b, EPISODE_FIELDS)
     if len(a.steps) != len(b.steps):
         out.append(f"episode has {len(a.steps)} recorded steps but replay made {len(b.steps)}")
     for sa, sb in zip(a.steps, b.steps, strict=False):
-        out += [
-            f"step {sa.index}.{f}: {getattr(sa, f)!r} != {getattr(sb, f)!r}"
-            for f in STEP_FIELDS
-            if getattr(sa, f) != getattr(sb, f)
-        ]
+        out += _diff(f"step {sa.index}", sa, sb, STEP_FIELDS)
         if len(sa.calls) != len(sb.calls):
             out.append(f"step {sa.index}: {len(sa.calls)} recorded calls, {len(sb.calls)} replayed")
         for ca, cb in zip(sa.calls, sb.calls, strict=False):
-            out += [
-                f"step {sa.index} call {ca.index}.{f}: {getattr(ca, f)!r} != {getattr(cb, f)!r}"
-                for f in CALL_FIELDS
-                if getattr(ca, f) != getattr(cb, f)
-            ]
+            out += _diff(f"step {sa.index} call {ca.index}", ca, cb, CALL_FIELDS)
     return out
+
+
+def _diff(where: str, a: object, b: object, fields: tuple[str, ...]) -> list[str]:
+    return [
+        f"{where}.{f}: {getattr(a, f)!r} != {getattr(b, f)!r}"
+        for f in fields
+        if getattr(a, f) != getattr(b, f)
+    ]
