@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from lightclaw.schema.actions import Action
 
-AnswerMatch = Literal["exact", "normalized", "numeric", "json_subset", "regex", "contains"]
+AnswerMatch = Literal[
+    "exact", "normalized", "numeric", "json_subset", "regex", "contains", "python"
+]
 
 
 class ExpectedCall(BaseModel):
@@ -44,8 +46,18 @@ class Task(BaseModel):
     expected_answer: JsonValue = None
     answer_match: AnswerMatch = "normalized"
     tolerance: float = Field(default=1e-6, ge=0)
+    verifier: str | None = None
+    """With ``answer_match: python``: ``module:function`` or ``path/file.py:function``."""
     expected_state: dict[str, JsonValue] | None = None
     user: SimulatedUser | None = None
     oracle: list[list[Action]] = Field(min_length=1)
     max_steps: int = Field(default=10, ge=1, le=200)
     tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _verifier_with_python(self) -> Task:
+        if self.answer_match == "python" and self.verifier is None:
+            raise ValueError("answer_match 'python' needs a 'verifier' (module:function)")
+        if self.verifier is not None and self.answer_match != "python":
+            raise ValueError("a 'verifier' is used only with answer_match 'python'")
+        return self

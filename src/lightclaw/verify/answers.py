@@ -14,16 +14,25 @@ Modes:
 * ``regex`` — ``re.search(expected, answer)``.
 * ``contains`` — the expected text (or every text of an expected list) occurs in the answer,
   case-insensitively with collapsed whitespace.
+* ``python`` — a user function judges the whole episode (see :func:`load_verifier`); it is run
+  by :func:`lightclaw.verify.ground_truth.judge`, not by :func:`answer_matches`.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import math
 import re
+import sys
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pydantic import JsonValue
 
     from lightclaw.schema.tasks import AnswerMatch
@@ -128,4 +137,56 @@ def answer_matches(
         needles = expected if isinstance(expected, list) else [expected]
         haystack = " ".join(as_text(got).casefold().split())
         return all(" ".join(as_text(n).casefold().split()) in haystack for n in needles)
+    if mode == "python":
+        raise ValueError("answer_match 'python' is judged by the task's verifier function")
     raise ValueError(f"unknown answer_match {mode!r}")
+
+
+class VerifierLoadError(Exception):
+    """A ``verifier`` spec that does not name an importable function (a verifier failure)."""
+
+
+def load_verifier(spec: str) -> Callable[..., Any]:
+    """The function a ``verifier`` spec names: ``package.module:function`` or ``file.py:function``.
+
+    A spec whose module part ends in ``.py`` (or contains a path separator) is a file path,
+    relative to the working directory. Raises :class:`VerifierLoadError` with the reason.
+    """
+    where, sep, name = spec.rpartition(":")
+    if not sep or not where or not name:
+        raise VerifierLoadError(f"verifier {spec!r} is not 'module:function' or 'file.py:function'")
+    if where.endswith(".py") or "/" in where or "\\" in where:
+        path = Path(where).resolve()
+        if not path.is_file():
+            raise VerifierLoadError(f"verifier file {where!r} does not exist")
+        return _load(str(path), name, is_file=True)
+    return _load(where, name, is_file=False)
+
+
+@cache
+def _load(where: str, name: str, *, is_file: bool) -> Callable[..., Any]:
+    try:
+        if is_file:
+            module_name = f"_lightclaw_verifier_{Path(where).stem}_{abs(hash(where))}"
+            module_spec = importlib.util.spec_from_file_location(module_name, where)
+            if module_spec is None or module_spec.loader is None:
+                raise VerifierLoadError(f"verifier file {where!r} is not a Python module")
+            module = importlib.util.module_from_spec(module_spec)
+            sys.modules[module_name] = module
+            try:
+                module_spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[module_name]
+                raise
+        else:
+            module = importlib.import_module(where)
+    except VerifierLoadError:
+        raise
+    except Exception as exc:
+        raise VerifierLoadError(
+            f"verifier module {where!r} failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise VerifierLoadError(f"verifier module {where!r} has no function {name!r}")
+    return function  # type: ignore[no-any-return]

@@ -11,9 +11,16 @@ Checks, in order (the first failure names the verdict's error type):
    BFCL standardisation (lower case, without spaces and ``,./-_*^``); an int equals its float.
    Failed calls never match; extra successful calls are allowed (the final state catches
    harmful ones).
-3. ``expected_answer`` under ``answer_match`` (``wrong_answer``).
+3. ``expected_answer`` under ``answer_match`` (``wrong_answer``); with ``answer_match: python``
+   the task's ``verifier`` function is called with ``(task, episode)`` instead and returns a
+   bool or ``(bool, message)`` (``wrong_answer`` when false).
 4. ``expected_state`` equals the episode's final state (``wrong_answer``: the task's outcome
    in the world is wrong).
+
+A verifier that crashes (a user function that raises, cannot be imported or returns something
+else; an invalid regex; a non-numeric expected value under ``numeric``) is a *verifier failure*:
+the verdict has ``success=False``, ``error_type=None`` and ``verifier_error`` set to the reason.
+It is never a silent 0: rewards and metrics treat it as "not judged" (``None``).
 """
 
 from __future__ import annotations
@@ -24,10 +31,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from lightclaw.schema import CallRecord, Episode, ErrorType, ExpectedCall, Task
-from lightclaw.verify.answers import answer_matches, as_text, is_number, json_equal
+from lightclaw.verify.answers import (
+    VerifierLoadError,
+    answer_matches,
+    as_text,
+    is_number,
+    json_equal,
+    load_verifier,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = ["Verdict", "answer_matches", "argument_problems", "judge", "values_equal"]
 
@@ -37,13 +51,18 @@ _OUTCOME_ERRORS = {"max_steps": ErrorType.MAX_STEPS, "model_error": ErrorType.MO
 
 
 class Verdict(BaseModel):
-    """The judgement of one episode: success, the judged error type if any, and why."""
+    """The judgement of one episode: success, the judged error type if any, and why.
+
+    ``verifier_error`` is set when the verifier itself failed (then ``success`` is False and
+    ``error_type`` None): the episode was not judged.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     success: bool
     error_type: ErrorType | None = None
     message: str
+    verifier_error: str | None = None
 
 
 def standardize(text: str) -> str:
@@ -96,9 +115,36 @@ def _matches(expected: ExpectedCall, call: CallRecord) -> bool:
     )
 
 
-def _match_unordered(expected: list[ExpectedCall], calls: list[CallRecord]) -> list[int | None]:
+def _matches_any_status(expected: ExpectedCall, call: CallRecord) -> bool:
+    return call.tool == expected.tool and not argument_problems(expected, call.arguments)
+
+
+def match_calls(
+    expected: list[ExpectedCall],
+    calls: list[CallRecord],
+    *,
+    ordered: bool = False,
+    require_ok: bool = True,
+) -> list[int | None]:
+    """For each expected call, the index of the distinct call matching it (or ``None``).
+
+    Order-free matching is maximum (augmenting paths); ``ordered`` matches a subsequence.
+    With ``require_ok=False`` failed calls may match too (an argument check only, as BFCL's
+    AST checker, which never executes).
+    """
+    matches = _matches if require_ok else _matches_any_status
+    if ordered:
+        return _match_ordered(expected, calls, matches)
+    return _match_unordered(expected, calls, matches)
+
+
+def _match_unordered(
+    expected: list[ExpectedCall],
+    calls: list[CallRecord],
+    matches: Callable[[ExpectedCall, CallRecord], bool] = _matches,
+) -> list[int | None]:
     """A maximum matching of expected calls to distinct calls (augmenting paths)."""
-    options = [[c for c, call in enumerate(calls) if _matches(e, call)] for e in expected]
+    options = [[c for c, call in enumerate(calls) if matches(e, call)] for e in expected]
     owner: dict[int, int] = {}
 
     def augment(e: int, seen: set[int]) -> bool:
@@ -119,12 +165,16 @@ def _match_unordered(expected: list[ExpectedCall], calls: list[CallRecord]) -> l
     return assigned
 
 
-def _match_ordered(expected: list[ExpectedCall], calls: list[CallRecord]) -> list[int | None]:
+def _match_ordered(
+    expected: list[ExpectedCall],
+    calls: list[CallRecord],
+    matches: Callable[[ExpectedCall, CallRecord], bool] = _matches,
+) -> list[int | None]:
     """Earliest in-order matching (optimal for a subsequence match); stops at the first miss."""
     assigned: list[int | None] = [None] * len(expected)
     position = 0
     for e, want in enumerate(expected):
-        found = next((c for c in range(position, len(calls)) if _matches(want, calls[c])), None)
+        found = next((c for c in range(position, len(calls)) if matches(want, calls[c])), None)
         if found is None:
             break
         assigned[e], position = found, found + 1
@@ -182,8 +232,7 @@ def check_calls(task: Task, episode: Episode) -> Verdict | None:
     """The first expected call that no successful call of the episode matches, as a verdict."""
     calls = [call for step in episode.steps for call in step.calls]
     expected = list(task.expected_calls)
-    match = _match_ordered if task.calls_ordered else _match_unordered
-    assigned = match(expected, calls)
+    assigned = match_calls(expected, calls, ordered=task.calls_ordered)
     used = {c for c in assigned if c is not None}
     for want, got in zip(expected, assigned, strict=True):
         if got is None:
@@ -225,6 +274,70 @@ def _unfinished(episode: Episode) -> Verdict:
     )
 
 
+def run_verifier(task: Task, episode: Episode) -> tuple[bool, str | None]:
+    """Call the task's user verifier; its result as ``(ok, message)``.
+
+    Raises :class:`VerifierLoadError` (or whatever the function raises) on a verifier failure.
+    """
+    if task.verifier is None:
+        raise VerifierLoadError(f"task {task.id!r} has answer_match 'python' but no verifier")
+    result = load_verifier(task.verifier)(task, episode)
+    if isinstance(result, bool):
+        return result, None
+    if (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and isinstance(result[0], bool)
+        and isinstance(result[1], str | None)
+    ):
+        return result[0], result[1]
+    raise VerifierLoadError(
+        f"verifier {task.verifier!r} returned {type(result).__name__}; "
+        "expected a bool or (bool, message)"
+    )
+
+
+def _failed(what: str, exc: BaseException) -> Verdict:
+    reason = str(exc) if isinstance(exc, VerifierLoadError) else f"{type(exc).__name__}: {exc}"
+    return Verdict(
+        success=False,
+        message=f"verifier failure ({what}): {reason}",
+        verifier_error=reason,
+    )
+
+
+def _check_answer(task: Task, episode: Episode) -> Verdict | str | None:
+    """The answer check: a failing verdict, a description of what passed, or ``None``."""
+    if task.answer_match == "python":
+        try:
+            ok, said = run_verifier(task, episode)
+        except Exception as exc:
+            return _failed(f"python verifier {task.verifier}", exc)
+        if not ok:
+            return Verdict(
+                success=False,
+                error_type=ErrorType.WRONG_ANSWER,
+                message=said or f"the verifier {task.verifier} rejected the episode",
+            )
+        return f"verifier {task.verifier}" + (f" ({said})" if said else "")
+    if task.expected_answer is None:
+        return None
+    try:
+        ok = answer_matches(
+            task.expected_answer, episode.final_answer, task.answer_match, task.tolerance
+        )
+    except Exception as exc:
+        return _failed(f"answer_match {task.answer_match}", exc)
+    if not ok:
+        return Verdict(
+            success=False,
+            error_type=ErrorType.WRONG_ANSWER,
+            message=f"final answer {as_text(episode.final_answer)!r} does not match "
+            f"{as_text(task.expected_answer)!r} ({task.answer_match})",
+        )
+    return f"answer ({task.answer_match})"
+
+
 def judge(task: Task, episode: Episode) -> Verdict:
     """Judge ``episode`` against ``task``'s ground truth (see the module docstring)."""
     if episode.outcome != "final_answer":
@@ -233,17 +346,11 @@ def judge(task: Task, episode: Episode) -> Verdict:
     if problem is not None:
         return problem
     checked = [f"{len(task.expected_calls)} expected calls"]
-    if task.expected_answer is not None:
-        if not answer_matches(
-            task.expected_answer, episode.final_answer, task.answer_match, task.tolerance
-        ):
-            return Verdict(
-                success=False,
-                error_type=ErrorType.WRONG_ANSWER,
-                message=f"final answer {as_text(episode.final_answer)!r} does not match "
-                f"{as_text(task.expected_answer)!r} ({task.answer_match})",
-            )
-        checked.append(f"answer ({task.answer_match})")
+    answer = _check_answer(task, episode)
+    if isinstance(answer, Verdict):
+        return answer
+    if answer is not None:
+        checked.append(answer)
     if task.expected_state is not None:
         if episode.final_state is None:
             difference: str | None = "the episode recorded no final state"
