@@ -74,8 +74,9 @@ def test_reopening_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
     assert dump_schema(path) == before
 
 
+NEXT = len(migrations()) + 1
 SECOND = Migration(
-    2,
+    NEXT,
     "labels",
     "CREATE TABLE labels (episode_id TEXT NOT NULL, label TEXT NOT NULL);\n"
     "INSERT INTO labels SELECT id, 'from-v1' FROM episodes;\n"
@@ -87,14 +88,14 @@ def test_database_at_previous_migration_is_upgraded_keeping_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "db.sqlite"
-    with Store(path) as store:  # built by "the previous version": migration 0001 only
+    with Store(path) as store:  # built by "the previous version": today's migrations only
         store.create_run(make_run())
         store.add_episodes([rich_episode()])
     monkeypatch.setattr(migrate, "migrations", lambda: (*migrations(), SECOND))
     with Store(path) as store:
         assert store.get_episode(rich_episode().id) == rich_episode()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == NEXT
     assert conn.execute("SELECT * FROM labels").fetchall() == [(rich_episode().id, "from-v1")]
     note = conn.execute("SELECT value FROM meta WHERE key = 'note'").fetchone()[0]
     assert note == "semi;colon -- not a comment"
@@ -106,12 +107,14 @@ def test_failed_migration_rolls_back_entirely(
     path = tmp_path / "db.sqlite"
     with Store(path) as store:
         store.create_run(make_run())
-    broken = Migration(2, "broken", "CREATE TABLE half (x INT);\nINSERT INTO nowhere VALUES (1);")
+    broken = Migration(
+        NEXT, "broken", "CREATE TABLE half (x INT);\nINSERT INTO nowhere VALUES (1);"
+    )
     monkeypatch.setattr(migrate, "migrations", lambda: (*migrations(), broken))
     with pytest.raises(sqlite3.OperationalError, match="nowhere"):
         Store(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == NEXT - 1
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
     conn.close()
     monkeypatch.undo()
@@ -153,3 +156,24 @@ def test_gap_in_migration_numbers_is_a_bug(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.undo()
         migrate.migrations.cache_clear()
     assert len(migrate.migrations()) >= 1
+
+
+def test_store_at_migration_1_gains_step_judgement_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite"
+    first = migrations()[0]
+    with monkeypatch.context() as m:
+        m.setattr(migrate, "migrations", lambda: (first,))
+        with Store(path) as store:
+            store.create_run(make_run())
+    columns = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(steps)")}
+    assert "judged_correct" not in columns
+    with Store(path) as store:  # today's code applies 0002 and keeps the run
+        assert store.get_run(make_run().id) == make_run()
+        store.add_episodes([rich_episode()])
+        assert store.get_episode(rich_episode().id) == rich_episode()
+    conn = sqlite3.connect(path)
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(steps)")}
+    assert {"judged_correct", "over_correction", "correction_ok"} <= columns
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())

@@ -16,7 +16,14 @@ from lightclaw.store import Store
 def demo(args: argparse.Namespace) -> int:
     with Store() as store:
         policies = [f"scripted:{name}" for name in PERSONAS]
-        run = start_run(store, "core", policies, trials=args.trials, seed=args.seed)
+        run = start_run(
+            store,
+            "core",
+            policies,
+            trials=args.trials,
+            seed=args.seed,
+            reward_weights=_weights(args),
+        )
         n = asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
         out = console()
         out.print(
@@ -43,7 +50,12 @@ def collect(args: argparse.Namespace) -> int:
                 return 0
         else:
             run = start_run(
-                store, args.suite, args.policy or [], trials=args.trials, seed=args.seed
+                store,
+                args.suite,
+                args.policy or [],
+                trials=args.trials,
+                seed=args.seed,
+                reward_weights=_weights(args),
             )
         n = asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
         console().print(
@@ -52,3 +64,11 @@ def collect(args: argparse.Namespace) -> int:
         )
         print_summary(store, run.id)
     return 0
+
+
+def _weights(args: argparse.Namespace) -> dict[str, float] | None:
+    if not args.reward_config:
+        return None
+    from lightclaw.verify.config import load_weights
+
+    return load_weights(args.reward_config)

@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--trials", type=int, default=1)
     demo.add_argument("--concurrency", type=int, default=8)
+    demo.add_argument("--reward-config", metavar="TOML", help="reward weights ([reward.weights])")
 
     collect = sub.add_parser("collect", help="collect episodes into the store")
     collect.add_argument("--suite", default="core", help="built-in suite name or a task file path")
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--seed", type=int, default=0)
     collect.add_argument("--concurrency", type=int, default=8)
     collect.add_argument("--resume", metavar="RUN", help="finish an incomplete run")
+    collect.add_argument(
+        "--reward-config", metavar="TOML", help="reward weights ([reward.weights])"
+    )
 
     runs = sub.add_parser("runs", help="list or show stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", metavar="list|show", required=True)
@@ -51,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the recorded actions against the tools again and diff their results",
     )
+
+    from lightclaw.cli.bfcl import add_parser as add_bfcl_parser
+
+    add_bfcl_parser(sub)
 
     sub.add_parser("version", help="print versions")
     return parser
@@ -103,6 +111,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lightclaw.cli.replay import replay
 
         return replay(args)
+    if args.command == "bfcl":
+        from lightclaw.cli.bfcl import run as run_bfcl
+
+        return run_bfcl(args)
     raise AssertionError(args.command)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -24,8 +24,12 @@ from lightclaw.runtime import run_episode
 from lightclaw.schema import Episode, Run, Task, ToolSchemaRecord
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.suites.loader import Suite, load_suite
+from lightclaw.verify.judging import annotate
+from lightclaw.verify.reward import resolve_weights, score
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
+
     from lightclaw.policies.base import PolicyFactory
     from lightclaw.store import Store
     from lightclaw.tools import ToolRegistry
@@ -61,6 +65,7 @@ def start_run(
     trials: int = 1,
     seed: int = 0,
     source: RunSource = "deterministic",
+    reward_weights: Mapping[str, float] | None = None,
 ) -> Run:
     """Validate the inputs, then create and store a new run (nothing is written on bad input)."""
     if trials < 1:
@@ -69,6 +74,7 @@ def start_run(
     policies = [resolve_policy(spec)[0] for spec in policy_specs]
     if not policies:
         raise UserError("give at least one --policy, e.g. --policy scripted:oracle")
+    weights = resolve_weights(reward_weights)  # unknown names fail here, before anything is written
     registry = suite.registry_factory()
     run = Run(
         id=new_id("run"),
@@ -76,7 +82,13 @@ def start_run(
         source=source,
         suite=suite.name,
         policy=",".join(policies),
-        config={"suite": suite_spec, "policies": policies, "trials": trials, "seed": seed},
+        config={
+            "suite": suite_spec,
+            "policies": policies,
+            "trials": trials,
+            "seed": seed,
+            "reward_weights": weights,
+        },
         code_version=__version__,
         status="incomplete",
         tool_schemas=_schema_records(registry, suite),
@@ -112,10 +124,12 @@ async def collect(
     registry = suite.registry_factory()
     gate = asyncio.Semaphore(max(1, concurrency))
 
+    weights = resolve_weights(_weights(config))
+
     async def one(job: Job) -> Episode:
         async with gate:
             policy = factories[job.policy](job.task, job.seed, job.trial)
-            return await run_episode(
+            episode = await run_episode(
                 job.task,
                 policy,
                 registry,
@@ -125,6 +139,7 @@ async def collect(
                 suite=suite.name,
                 policy_name=job.policy,
             )
+        return evaluate(job.task, episode, weights)
 
     bar = progress(f"collect {run.id}", len(jobs), enabled=show_progress)
     with bar as advance, store.writer() as writer:
@@ -137,6 +152,31 @@ async def collect(
             advance()
     store.set_run_status(run.id, "complete")
     return len(jobs)
+
+
+def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Episode:
+    """Judge a finished episode against its task and attach success, rewards and step judgements.
+
+    A verifier that failed leaves ``success`` (and the rewards it feeds) ``None``: not judged.
+    """
+    reward = score(task, episode, weights)
+    verdict = reward.verdict
+    episode.success = None if verdict.verifier_error is not None else verdict.success
+    episode.reward = reward.scalar
+    episode.reward_components = dict(reward.components)
+    for step, judgement, step_reward in zip(
+        episode.steps, annotate(task, episode), reward.step_rewards, strict=True
+    ):
+        step.reward = step_reward
+        step.judged_correct = judgement.judged
+        step.over_correction = judgement.over_correction
+        step.correction_ok = judgement.post_ok
+    return episode
+
+
+def _weights(config: Mapping[str, JsonValue]) -> dict[str, float]:
+    raw = config.get("reward_weights") or {}
+    return {str(k): float(v) for k, v in raw.items()} if isinstance(raw, dict) else {}  # type: ignore[arg-type]
 
 
 def collect_sync(store: Store, run: Run, **kwargs: object) -> int:

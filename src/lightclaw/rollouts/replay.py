@@ -91,7 +91,7 @@ class ReplayResult:
 
 
 async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> ReplayResult:
-    """Replay ``episode_id``; with ``re_execute`` the tools really run again (final state compared)."""
+    """Replay ``episode_id``; ``re_execute`` runs the tools again (final state compared)."""
     recorded = store.get_episode(episode_id)
     run = store.get_run(recorded.run_id)
     suite = load_suite(str(run.config.get("suite", recorded.suite)))

@@ -26,7 +26,7 @@ class PolicySummary(BaseModel):
 
 
 def summarize(store: Store, run_id: str) -> list[PolicySummary]:
-    """Stream the run's episodes; count outcomes, step errors and verifier successes."""
+    """Stream the run's episodes; count outcomes, step errors and the verifier's successes."""
     run = store.get_run(run_id)
     tasks = {t.id: t for t in load_suite(str(run.config.get("suite", run.suite))).tasks}
     rows: dict[str, PolicySummary] = {}
@@ -44,9 +44,9 @@ def summarize(store: Store, run_id: str) -> list[PolicySummary]:
             row.corrections += step.correction_of is not None
         if ep.outcome == "max_steps":
             errs[ErrorType.MAX_STEPS.value] += 1
-        task = tasks.get(ep.task_id)
-        if task is not None and judge(task, ep).success:
-            row.succeeded += 1
+        if ep.success is None and ep.task_id in tasks:  # stored before judging existed
+            ep.success = judge(tasks[ep.task_id], ep).success
+        row.succeeded += ep.success is True
     for policy, row in rows.items():
         row.outcomes = dict(outcomes[policy])
         row.errors = dict(errors[policy])

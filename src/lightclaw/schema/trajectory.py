@@ -59,6 +59,12 @@ class Step(_Record):
     latency_ns: int = Field(default=0, ge=0)
     reward: float | None = None
     screenshot: str | None = None
+    judged_correct: bool | None = None
+    """The verifier's independent judgement of this step's actions (None: nothing to judge)."""
+    over_correction: bool | None = None
+    """For a correction: the corrected step was already correct and this step changed it."""
+    correction_ok: bool | None = None
+    """For a correction: the revision executed without error and is not judged wrong."""
 
     @property
     def is_tool_step(self) -> bool:

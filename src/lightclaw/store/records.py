@@ -20,8 +20,8 @@ EPISODE_INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 STEP_INSERT = (
-    "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns,"
+    " judged_correct, over_correction, correction_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 CALL_INSERT = (
     "INSERT INTO calls (episode_id, step_idx, idx, tool, status, error_type, latency_ns)"
@@ -110,7 +110,11 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
                     )  # fmt: skip
             if step.error_type is not None:
                 n_err += 1
-            add_step((eid, idx, step.error_type, len(calls), step.correction_of, step.latency_ns))
+            add_step(
+                (eid, idx, step.error_type, len(calls), step.correction_of, step.latency_ns,
+                 _flag(step.judged_correct), _flag(step.over_correction),
+                 _flag(step.correction_ok))
+            )  # fmt: skip
         ep_rows.append(
             (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,
              ep.stop_reason, None if ep.success is None else int(ep.success), ep.reward,
@@ -118,6 +122,10 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
              _episode_json(ep).decode())
         )  # fmt: skip
     return ep_rows, step_rows, call_rows
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def assemble_episode(record: str) -> Episode:

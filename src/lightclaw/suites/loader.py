@@ -217,13 +217,17 @@ def get_suite(name: str) -> Suite:
 
 
 def load_suite(spec: str) -> Suite:
-    """A built-in suite by name (``"core"``), or the tasks of a task file.
+    """A built-in suite by name (``"core"``), BFCL questions (``"bfcl:PATH"``), or a task file.
 
     A file's tasks run against the core tool registry (custom tools are not loadable yet), so
     they may name only core tools. The suite is named after the file's stem.
     """
     if spec in SUITES:
         return get_suite(spec)
+    if spec.startswith("bfcl:"):
+        from lightclaw.suites.bfcl import load_bfcl  # imports this module
+
+        return load_bfcl(spec.removeprefix("bfcl:"))
     path = Path(spec)
     looks_like_file = path.suffix.lower() in JSONL_SUFFIXES + YAML_SUFFIXES or path.exists()
     if not looks_like_file:

@@ -150,7 +150,8 @@ def load_verifier(spec: str) -> Callable[..., Any]:
     """The function a ``verifier`` spec names: ``package.module:function`` or ``file.py:function``.
 
     A spec whose module part ends in ``.py`` (or contains a path separator) is a file path,
-    relative to the working directory. Raises :class:`VerifierLoadError` with the reason.
+    relative to the working directory; otherwise it is a module importable from ``sys.path``
+    or the working directory. Raises :class:`VerifierLoadError` with the reason.
     """
     where, sep, name = spec.rpartition(":")
     if not sep or not where or not name:
@@ -179,7 +180,7 @@ def _load(where: str, name: str, *, is_file: bool) -> Callable[..., Any]:
                 del sys.modules[module_name]
                 raise
         else:
-            module = importlib.import_module(where)
+            module = _import_from_cwd(where)
     except VerifierLoadError:
         raise
     except Exception as exc:
@@ -190,3 +191,16 @@ def _load(where: str, name: str, *, is_file: bool) -> Callable[..., Any]:
     if not callable(function):
         raise VerifierLoadError(f"verifier module {where!r} has no function {name!r}")
     return function  # type: ignore[no-any-return]
+
+
+def _import_from_cwd(name: str) -> Any:
+    """Import ``name`` with the working directory on ``sys.path`` (as ``python -m`` would)."""
+    cwd = str(Path.cwd())
+    added = cwd not in sys.path
+    if added:
+        sys.path.append(cwd)
+    try:
+        return importlib.import_module(name)
+    finally:
+        if added:
+            sys.path.remove(cwd)

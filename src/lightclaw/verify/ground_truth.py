@@ -43,7 +43,15 @@ from lightclaw.verify.answers import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["Verdict", "answer_matches", "argument_problems", "judge", "values_equal"]
+__all__ = [
+    "Verdict",
+    "answer_matches",
+    "argument_problems",
+    "judge",
+    "match_calls",
+    "run_verifier",
+    "values_equal",
+]
 
 _PUNCTUATION = re.compile(r"[\s,./\-_*^]")
 _OMITTED = ""
@@ -298,7 +306,13 @@ def run_verifier(task: Task, episode: Episode) -> tuple[bool, str | None]:
 
 
 def _failed(what: str, exc: BaseException) -> Verdict:
-    reason = str(exc) if isinstance(exc, VerifierLoadError) else f"{type(exc).__name__}: {exc}"
+    kind = type(exc)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    reason = str(exc) if isinstance(exc, VerifierLoadError) else f"{name}: {exc}"
     return Verdict(
         success=False,
         message=f"verifier failure ({what}): {reason}",

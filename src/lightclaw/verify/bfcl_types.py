@@ -1,0 +1,269 @@
+"""BFCL vocabulary: parameter types, the decoded-call shape, categories and result decoding.
+
+A *decoded* model result is what BFCL's AST checker consumes: a list of one-key dicts,
+``[{"func_name": {"param": value, ...}}, ...]``. The leaderboard's result files hold either that
+shape's source: a Python-syntax string (prompting models, e.g. ``"[f(a=1), g(b='x')]"``) or a
+list of ``{"func_name": "<JSON arguments>"}`` (function-calling models). :func:`decode_result`
+turns any of the three into the decoded list.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import operator
+from typing import Any
+
+from lightclaw.errors import UserError
+from lightclaw.schema import ErrorType
+
+PYTHON_TYPES: dict[str, type] = {
+    "string": str,
+    "integer": int,
+    "float": float,
+    "boolean": bool,
+    "array": list,
+    "tuple": list,
+    "dict": dict,
+    "any": str,
+}
+"""BFCL's Python type map (``tuple`` values are JSON lists; ``any`` is checked as a string)."""
+
+TYPE_ALIASES: dict[str, str] = {
+    "number": "float",
+    "double": "float",
+    "object": "dict",
+    "list": "array",
+    "bool": "boolean",
+    "str": "string",
+    "int": "integer",
+}
+"""Spellings outside BFCL's Python map (which would crash BFCL) read as their BFCL type."""
+
+NESTED_TYPES = ("array", "tuple")
+"""Types whose items are type-checked one level deep."""
+
+CATEGORIES = (
+    "simple_python",
+    "multiple",
+    "parallel",
+    "parallel_multiple",
+    "irrelevance",
+    "live_simple",
+)
+"""The categories ``lightclaw bfcl score`` reports (any id prefix is scored by the same rules)."""
+
+DecodedCall = dict[str, dict[str, Any]]
+
+
+class BfclDataError(UserError):
+    """A BFCL question, answer or result that cannot be read (names the id or line)."""
+
+
+def python_type(type_name: str) -> type:
+    """The Python type BFCL checks a parameter of ``type_name`` against."""
+    name = TYPE_ALIASES.get(type_name, type_name)
+    found = PYTHON_TYPES.get(name)
+    if found is None:
+        raise BfclDataError(f"unsupported BFCL parameter type {type_name!r}")
+    return found
+
+
+def bfcl_type(type_name: str) -> str:
+    """``type_name`` as one of BFCL's Python type names (aliases resolved)."""
+    name = TYPE_ALIASES.get(type_name, type_name)
+    python_type(name)
+    return name
+
+
+def category_of(entry_id: str) -> str:
+    """The test category of a BFCL id: everything before the last ``_`` (``live_simple_3-2-0``)."""
+    head = entry_id.split(":", 1)[0]
+    category, sep, _ = head.rpartition("_")
+    if not sep or not category:
+        raise BfclDataError(f"id {entry_id!r} has no category prefix (expected CATEGORY_N)")
+    return category
+
+
+def is_call_list(decoded: object) -> bool:
+    """BFCL's format check: a list of one-key dicts whose value is a dict (``[]`` passes)."""
+    if type(decoded) is not list:
+        return False
+    for item in decoded:
+        if type(item) is not dict or len(item) != 1:
+            return False
+        if type(next(iter(item.values()))) is not dict:
+            return False
+    return True
+
+
+def is_empty_output(decoded: object) -> bool:
+    """BFCL's "no function call": not in call format, ``[]`` or ``[{}]``."""
+    if not is_call_list(decoded):
+        return True
+    assert isinstance(decoded, list)
+    return len(decoded) == 0 or (len(decoded) == 1 and len(decoded[0]) == 0)
+
+
+def decode_result(result: object) -> object:
+    """Decode a leaderboard ``result`` into BFCL's decoded-call shape (best effort).
+
+    A Python-syntax string is parsed (never evaluated); a list whose values are JSON strings is
+    decoded; anything else is returned unchanged for the format check. Raises ``ValueError``
+    (BFCL's ``ast_decoder:decoder_failed``) when a string does not parse.
+    """
+    if isinstance(result, str):
+        return _parse_python_calls(result)
+    if isinstance(result, list):
+        decoded: list[object] = []
+        for item in result:
+            if isinstance(item, dict) and len(item) == 1:
+                name, params = next(iter(item.items()))
+                if isinstance(params, str):
+                    params = json.loads(params)
+                decoded.append({name: params})
+            else:
+                decoded.append(item)
+        return decoded
+    return result
+
+
+def _parse_python_calls(text: str) -> list[DecodedCall]:
+    body = text.strip("`\n ")
+    if not body.startswith("["):
+        body = "[" + body
+    if not body.endswith("]"):
+        body = body + "]"
+    try:
+        tree = ast.parse(body.strip().strip("'"), mode="eval").body
+    except SyntaxError as exc:
+        raise ValueError(f"not Python call syntax: {exc.msg}") from None
+    calls = [tree] if isinstance(tree, ast.Call) else getattr(tree, "elts", None)
+    if calls is None:
+        raise ValueError("expected a list of function calls")
+    out: list[DecodedCall] = []
+    for node in calls:
+        if not isinstance(node, ast.Call):
+            raise ValueError(f"expected a function call, got {ast.unparse(node)!r}")
+        out.append(_call(node))
+    return out
+
+
+def _call(node: ast.Call) -> DecodedCall:
+    parts: list[str] = []
+    func: ast.expr = node.func
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name):
+        parts.append(func.id)
+    return {".".join(reversed(parts)): {kw.arg or "": _value(kw.value) for kw in node.keywords}}
+
+
+_BINARY: dict[type[ast.operator], Any] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+
+
+def _value(node: ast.expr) -> Any:
+    """A literal argument value, as BFCL's decoder resolves it (arithmetic on numbers only)."""
+    if isinstance(node, ast.Constant):
+        return "..." if node.value is Ellipsis else node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_value(node.operand)
+    if isinstance(node, ast.List):
+        return [_value(item) for item in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_value(item) for item in node.elts)
+    if isinstance(node, ast.Dict):
+        return {
+            _value(key) if key is not None else "": _value(val)
+            for key, val in zip(node.keys, node.values, strict=True)
+        }
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return _call(node) if node.keywords else ast.unparse(node)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _value(node.left), _value(node.right)
+        numbers = (int, float)
+        if isinstance(left, numbers) and isinstance(right, numbers):
+            if isinstance(node.op, ast.Pow) and abs(right) > 64:
+                raise ValueError("exponent too large")
+            return _BINARY[type(node.op)](left, right)
+    if isinstance(node, ast.Subscript):
+        return ast.unparse(node)
+    raise ValueError(f"unsupported argument syntax {ast.unparse(node)!r}")
+
+
+def first_acceptable(value: Any) -> Any:
+    """An acceptable answer value made concrete: inside dicts, each key's first acceptable value."""
+    if isinstance(value, dict):
+        return {
+            key: first_acceptable(options[0])
+            for key, options in value.items()
+            if isinstance(options, list) and options and options[0] != ""
+        }
+    if isinstance(value, list):
+        return [first_acceptable(item) for item in value]
+    return value
+
+
+def oracle_calls(
+    function_docs: list[dict[str, Any]], expected: list[dict[str, Any]]
+) -> list[DecodedCall]:
+    """The calls made of each parameter's first acceptable value (BFCL's reference answer).
+
+    ``""`` means "omit": a parameter is left out when its first value is ``""`` or when it may be
+    omitted and the function doc does not define it; a required parameter whose list starts
+    with ``""`` takes its first real value.
+    """
+    docs = {doc.get("name"): doc.get("parameters", {}) for doc in function_docs}
+    calls: list[DecodedCall] = []
+    for entry in expected:
+        for name, answers in entry.items():
+            params = docs.get(name, {})
+            required = set(params.get("required", []))
+            defined = params.get("properties", {})
+            arguments: dict[str, Any] = {}
+            for param, options in answers.items():
+                optional = "" in options
+                if optional and param not in defined:
+                    continue
+                values = [v for v in options if v != ""] if param in required else options
+                if values and values[0] != "":
+                    arguments[param] = first_acceptable(values[0])
+            calls.append({name: arguments})
+    return calls
+
+
+_MAPPING_ORDER = (ErrorType.INVALID_FORMAT, ErrorType.WRONG_ARGS, ErrorType.SEMANTIC_WRONG_ARGS)
+
+
+def lightclaw_error(error_type: str, sub_types: list[str] | None = None) -> ErrorType:
+    """The LightClaw error type of a BFCL error type (the mapping is explained in docs/bfcl.md).
+
+    ``sub_types`` are the errors of the candidate calls of a failed parallel match; the most
+    severe among candidates of the right function names the verdict, else ``wrong_tool``.
+    ``...:unexpected_param:schema`` marks a parameter the function doc does not define.
+    """
+    if error_type.startswith("ast_decoder:"):
+        return ErrorType.INVALID_FORMAT
+    if error_type.startswith("type_error:") or error_type.endswith(
+        ("missing_required", "unexpected_param:schema")
+    ):
+        return ErrorType.WRONG_ARGS
+    if error_type.endswith("cannot_find_match"):
+        found = {lightclaw_error(t) for t in sub_types or [] if not t.endswith("wrong_func_name")}
+        return next((e for e in _MAPPING_ORDER if e in found), ErrorType.WRONG_TOOL)
+    if error_type.endswith(("wrong_func_name", "wrong_count")) or error_type.startswith(
+        "irrelevance_error"
+    ):
+        return ErrorType.WRONG_TOOL
+    return ErrorType.SEMANTIC_WRONG_ARGS
