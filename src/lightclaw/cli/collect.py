@@ -31,7 +31,14 @@ def demo(args: argparse.Namespace) -> int:
             f"suite core, {len(policies)} scripted personas"
         )
         print_summary(store, run.id)
+        from lightclaw.cli.eval import print_report
+        from lightclaw.evals.report import build_report, write_report
+
+        report = build_report(store, run.id)
+        print_report(report)
+        json_path, md_path = write_report(report, store.path.parent / "reports" / run.id)
         out.print(f"store:  {store.path}")
+        out.print(f"report: {json_path}\n        {md_path}")
         out.print(f"next:   lightclaw runs show {run.id}")
         first = next(iter(store.iter_episodes(run.id, batch=1)), None)
         if first is not None:

@@ -56,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the recorded actions against the tools again and diff their results",
     )
 
+    evaluate = sub.add_parser("eval", help="metrics and failure analysis of a stored run")
+    evaluate.add_argument("run_id", metavar="RUN")
+    evaluate.add_argument(
+        "--out", metavar="DIR", help="where report.json and report.md go (default HOME/reports/RUN)"
+    )
+    evaluate.add_argument(
+        "--compare", metavar="RUN2", help="metric deltas and flipped tasks of RUN2 vs RUN"
+    )
+    evaluate.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+
     from lightclaw.cli.bfcl import add_parser as add_bfcl_parser
 
     add_bfcl_parser(sub)
@@ -111,6 +121,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lightclaw.cli.replay import replay
 
         return replay(args)
+    if args.command == "eval":
+        from lightclaw.cli.eval import run as run_eval
+
+        return run_eval(args)
     if args.command == "bfcl":
         from lightclaw.cli.bfcl import run as run_bfcl
 

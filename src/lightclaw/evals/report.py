@@ -1,0 +1,131 @@
+"""The eval report of a run: SPEC §3 metrics, failure analysis, sources — as JSON and Markdown.
+
+``report.json`` follows :class:`EvalReport` (its JSON Schema is committed as
+``docs/schema/report.schema.json``); ``report.md`` is the same content for people.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from lightclaw.evals.failures import FailureGroup, analyse_failures
+from lightclaw.evals.metrics import GroupMetrics, MetricsReport, Rate, compute_metrics
+from lightclaw.suites.loader import load_suite
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lightclaw.store import Store
+
+REPORT_VERSION = 1
+RATES = (
+    "task_success_rate",
+    "tool_execution_success_rate",
+    "invalid_format_rate",
+    "wrong_args_rate",
+    "recovery_rate",
+    "correction_attempt_rate",
+)
+
+
+class RunInfo(BaseModel):
+    id: str
+    source: str
+    suite: str
+    policy: str
+    status: str
+    code_version: str
+
+
+class EvalReport(BaseModel):
+    """Everything ``lightclaw eval RUN`` computed, from the recorded run only."""
+
+    version: int = REPORT_VERSION
+    created: datetime
+    run: RunInfo
+    metrics: MetricsReport
+    failures: list[FailureGroup] = Field(description="largest first; each case has its replay")
+
+
+def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
+    run = store.get_run(run_id)
+    try:
+        tasks = {t.id: t for t in load_suite(str(run.config.get("suite", run.suite))).tasks}
+    except Exception:  # the suite file moved: runtime failures are still analysed
+        tasks = {}
+    return EvalReport(
+        created=datetime.now(UTC),
+        run=RunInfo(
+            id=run.id,
+            source=run.source,
+            suite=run.suite,
+            policy=run.policy,
+            status=run.status,
+            code_version=run.code_version,
+        ),
+        metrics=compute_metrics(store, [run_id], seed=seed),
+        failures=analyse_failures(store, run_id, tasks),
+    )
+
+
+def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = folder / "report.json", folder / "report.md"
+    json_path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(render_markdown(report), encoding="utf-8")
+    return json_path, md_path
+
+
+def fmt_rate(rate: Rate) -> str:
+    if rate.value is None:
+        return f"n/a (0/{rate.denominator})"
+    ci = "" if rate.ci_low is None else f" [{rate.ci_low:.2f}, {rate.ci_high:.2f}]"
+    return f"{rate.value:.3f}{ci} ({rate.numerator}/{rate.denominator})"
+
+
+def group_label(g: GroupMetrics) -> str:
+    return " / ".join(str(v) for v in (g.suite, g.policy, g.source) if v is not None)
+
+
+def render_markdown(report: EvalReport) -> str:
+    run = report.run
+    lines = [
+        f"# Eval report — run `{run.id}`",
+        "",
+        f"Suite `{run.suite}`, source `{run.source}`, status `{run.status}`, "
+        f"LightClaw {run.code_version}. Every figure is computed from the recorded episodes; "
+        f"intervals are {report.metrics.level:.0%} bootstrap intervals "
+        f"({report.metrics.n_resamples} resamples, seed {report.metrics.seed}).",
+        "",
+        "## Metrics",
+        "",
+        "| group | episodes | " + " | ".join(RATES) + " |",
+        "|---|---:|" + "---|" * len(RATES),
+    ]
+    for g in report.metrics.groups:
+        cells = [fmt_rate(getattr(g, name)) for name in RATES]
+        lines.append(f"| {group_label(g)} | {g.episodes} | " + " | ".join(cells) + " |")
+    lines += ["", "## Failure analysis", ""]
+    if not report.failures:
+        lines.append("No failures.")
+    for group in report.failures:
+        tools = ", ".join(f"{k} ({v})" for k, v in list(group.by_tool.items())[:5])
+        tasks = ", ".join(f"{k} ({v})" for k, v in list(group.by_task.items())[:5])
+        lines += [
+            f"### `{group.error_type}` — {group.count} ({group.share:.1%} of failures)",
+            "",
+            f"- tools: {tools}",
+            f"- tasks: {tasks}",
+            f"- policies: {', '.join(f'{k} ({v})' for k, v in group.by_policy.items())}",
+            "",
+        ]
+        for case in group.cases:
+            where = f"step {case.step}" if case.step is not None else "episode"
+            lines.append(
+                f"  - `{case.task_id}` ({case.policy}, {where}): {case.message} — `{case.replay}`"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
