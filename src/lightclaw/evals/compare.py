@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from lightclaw.evals.metrics import compute_metrics
 from lightclaw.evals.report import RATES, group_label
 from lightclaw.evals.stats import binomial_draws, quantile
 
@@ -56,9 +57,16 @@ def delta_interval(
 
 
 def compare(store: Store, base: EvalReport, other: EvalReport) -> Comparison:
-    before = {(g.suite, g.policy): g for g in base.metrics.groups}
+    """Deltas per (suite, policy) group; runs of different policies compare per suite."""
+    same_policies = {g.policy for g in base.metrics.groups} == {
+        g.policy for g in other.metrics.groups
+    }
+    by = ("suite", "policy", "source") if same_policies else ("suite", "source")
+    a_groups = compute_metrics(store, [base.run.id], group_by=by).groups
+    b_groups = compute_metrics(store, [other.run.id], group_by=by).groups
+    before = {(g.suite, g.policy): g for g in a_groups}
     deltas: list[Delta] = []
-    for g in other.metrics.groups:
+    for g in b_groups:
         ref = before.get((g.suite, g.policy))
         if ref is None:
             continue
@@ -77,21 +85,24 @@ def compare(store: Store, base: EvalReport, other: EvalReport) -> Comparison:
                 )
             )
     return Comparison(
-        base=base.run.id, other=other.run.id, deltas=deltas, flipped=flips(store, base, other)
+        base=base.run.id,
+        other=other.run.id,
+        deltas=deltas,
+        flipped=flips(store, base.run.id, other.run.id, per_policy=same_policies),
     )
 
 
-def flips(store: Store, base: EvalReport, other: EvalReport) -> list[Flip]:
-    """Tasks whose majority verdict (per policy) differs between the two runs."""
+def flips(store: Store, base: str, other: str, *, per_policy: bool = True) -> list[Flip]:
+    """Tasks whose majority verdict differs between two runs (per policy, or pooled)."""
 
     def verdicts(run_id: str) -> dict[tuple[str, str], bool]:
         votes: dict[tuple[str, str], list[bool]] = defaultdict(list)
         for ep in store.iter_episodes(run_id):
             if ep.success is not None:
-                votes[(ep.task_id, ep.policy)].append(ep.success)
+                votes[(ep.task_id, ep.policy if per_policy else "*")].append(ep.success)
         return {k: sum(v) * 2 > len(v) for k, v in votes.items()}
 
-    a, b = verdicts(base.run.id), verdicts(other.run.id)
+    a, b = verdicts(base), verdicts(other)
     return [
         Flip(task_id=task, policy=policy, before=a[(task, policy)], after=b[(task, policy)])
         for task, policy in sorted(a.keys() & b.keys())

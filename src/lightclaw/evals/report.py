@@ -71,6 +71,13 @@ def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
     )
 
 
+def report_schema() -> str:
+    """The JSON Schema of ``report.json`` (committed as docs/schema/report.schema.json)."""
+    import json
+
+    return json.dumps(EvalReport.model_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
 def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     json_path, md_path = folder / "report.json", folder / "report.md"
@@ -129,3 +136,11 @@ def render_markdown(report: EvalReport) -> str:
             )
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    from pathlib import Path as _Path
+
+    target = _Path("docs/schema/report.schema.json")
+    target.write_text(report_schema(), encoding="utf-8")
+    print(target)
