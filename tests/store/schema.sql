@@ -1,5 +1,5 @@
 PRAGMA application_id = 1279487095;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 PRAGMA page_size = 16384;
 PRAGMA journal_mode = wal;
 CREATE TABLE calls (
@@ -30,7 +30,7 @@ CREATE TABLE episodes (
     started_at TEXT NOT NULL,
     version INTEGER NOT NULL,
     record TEXT NOT NULL
-);
+, attempt INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -63,6 +63,6 @@ CREATE TABLE tool_schemas (
     json_schema TEXT NOT NULL,
     PRIMARY KEY (run_id, name)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX episodes_key ON episodes (run_id, task_id, policy, trial);
+CREATE UNIQUE INDEX episodes_key ON episodes (run_id, task_id, policy, trial, attempt);
 CREATE INDEX episodes_run ON episodes (run_id);
 CREATE INDEX runs_created ON runs (created);

@@ -203,7 +203,7 @@ def test_overcorrector_self_corrections_are_over_corrections(
                 assert note.pre_correct is True, (task.id, note)
                 assert note.over_correction is True, (task.id, note)
                 assert note.post_ok is False, (task.id, note)
-    assert checked >= len(SEEDS) * 30
+    assert checked >= len(SEEDS) * 15  # about half of first attempts over-correct unprompted
 
 
 def test_sloppy_corrections_are_never_over_corrections(

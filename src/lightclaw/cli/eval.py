@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from lightclaw.cli.render import console
+from lightclaw.errors import UserError
 from lightclaw.evals.compare import compare
 from lightclaw.evals.report import (
     RATES,
@@ -18,12 +20,21 @@ from lightclaw.evals.report import (
     group_label,
     write_report,
 )
+from lightclaw.policies.personas import PERSONAS
+from lightclaw.rollouts.collect import collect, start_run
 from lightclaw.store import Store
 
 
 def run(args: argparse.Namespace) -> int:
     with Store() as store:
-        report = build_report(store, args.run_id, seed=args.seed)
+        run_id = args.run_id
+        if args.protocol == "two-attempt":
+            if run_id:
+                raise UserError("give either RUN or --protocol two-attempt, not both")
+            run_id = _collect_two_attempt(store, args)
+        elif not run_id:
+            raise UserError("give a RUN to evaluate (see `lightclaw runs list`) or --protocol")
+        report = build_report(store, run_id, seed=args.seed)
         folder = Path(args.out) if args.out else store.path.parent / "reports" / report.run.id
         json_path, md_path = write_report(report, folder)
         print_report(report)
@@ -34,8 +45,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect_two_attempt(store: Store, args: argparse.Namespace) -> str:
+    policies = args.policy or [f"scripted:{name}" for name in PERSONAS]
+    run = start_run(
+        store, args.suite, policies, trials=args.trials, seed=args.seed, feedback=args.feedback
+    )
+    asyncio.run(collect(store, run))
+    return run.id
+
+
 def print_report(report: EvalReport) -> None:
     out = console()
+    if report.two_attempt:
+        score = Table(
+            title="two-attempt protocol (SCoRe): attempt 1 -> feedback -> attempt 2",
+            title_justify="left",
+        )
+        for col in ("suite / policy", "pairs", "acc@t1", "acc@t2", "Δ", "Δi→c", "Δc→i"):
+            score.add_column(col, justify="left" if col == "suite / policy" else "right")
+        for m in report.two_attempt:
+            score.add_row(
+                f"{m.suite} / {m.policy}", str(m.pairs), f"{m.acc_t1:.3f}", f"{m.acc_t2:.3f}",
+                f"{m.delta:+.3f}", f"{m.delta_i_to_c:.3f}", f"{m.delta_c_to_i:.3f}",
+            )  # fmt: skip
+        out.print(score)
     table = Table(title=f"eval {report.run.id} ({report.run.source})", title_justify="left")
     table.add_column("group")
     table.add_column("episodes", justify="right")

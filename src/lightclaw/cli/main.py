@@ -57,14 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     evaluate = sub.add_parser("eval", help="metrics and failure analysis of a stored run")
-    evaluate.add_argument("run_id", metavar="RUN")
+    evaluate.add_argument("run_id", metavar="RUN", nargs="?", help="a stored run")
+    evaluate.add_argument(
+        "--protocol",
+        choices=["two-attempt"],
+        help="collect a new run with the SCoRe two-attempt protocol, then evaluate it",
+    )
+    evaluate.add_argument(
+        "--feedback",
+        choices=["generic", "verifier"],
+        default="generic",
+        help="feedback between the attempts: SCoRe's generic prompt or the verifier's verdict",
+    )
+    evaluate.add_argument("--suite", default="core", help="with --protocol: suite or task file")
+    evaluate.add_argument(
+        "--policy", action="append", help="with --protocol: policy spec (default: every persona)"
+    )
+    evaluate.add_argument("--trials", type=int, default=1, help="with --protocol")
     evaluate.add_argument(
         "--out", metavar="DIR", help="where report.json and report.md go (default HOME/reports/RUN)"
     )
     evaluate.add_argument(
         "--compare", metavar="RUN2", help="metric deltas and flipped tasks of RUN2 vs RUN"
     )
-    evaluate.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    evaluate.add_argument(
+        "--seed", type=int, default=0, help="run seed (--protocol) and bootstrap seed"
+    )
 
     from lightclaw.cli.bfcl import add_parser as add_bfcl_parser
 

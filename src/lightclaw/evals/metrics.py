@@ -119,6 +119,13 @@ class GroupMetrics(BaseModel):
     wrong_args_rate: Rate
     recovery_rate: Rate
     correction_attempt_rate: Rate
+    recovery_success_rate: Rate = Field(
+        description="correction steps whose revision executed and is not judged wrong"
+    )
+    over_correction_rate: Rate = Field(
+        description="corrections of a step the verifier judged correct / corrections of a "
+        "judgeable step"
+    )
     pass_k: list[PassK] = Field(description="k = 1..K, K = fewest judged trials of any task")
 
 
@@ -142,6 +149,7 @@ class _Sums:
         self.episodes = self.judged = self.succeeded = self.steps = self.tool_steps = 0
         self.tool_failed = self.feedback = self.attempts = 0
         self.with_error = self.recovered = 0
+        self.judged_corrections = self.corrections_ok = self.judged_pre = self.over_corrections = 0
         self.errors: Counter[str] = Counter()  # steps per error type
         self.tool_errors: Counter[str] = Counter()  # tool steps per error type
         self.tasks: Counter[tuple[int, int]] = Counter()  # (n judged, c successes) -> tasks
@@ -169,7 +177,11 @@ def _queries(keys: tuple[GroupKey, ...], n_runs: int) -> dict[str, str]:
     cols = ", ".join(_COLUMNS[k] for k in keys)
     marks = ",".join("?" * n_runs)
     runtime = _sql_list(RUNTIME_ERRORS)
-    base = f"FROM episodes e CROSS JOIN runs r ON r.id = e.run_id WHERE e.run_id IN ({marks})"
+    # first attempts only: a two-attempt run's revisions are measured by the SCoRe metrics
+    base = (
+        "FROM episodes e CROSS JOIN runs r ON r.id = e.run_id"
+        f" WHERE e.run_id IN ({marks}) AND e.attempt = 1"
+    )
     return {
         "episodes": f"SELECT {cols}, count(*), count(e.success), coalesce(sum(e.success), 0),"
         f" sum(e.n_steps), sum(e.n_tool_steps) {base} GROUP BY {cols}",
@@ -178,7 +190,8 @@ def _queries(keys: tuple[GroupKey, ...], n_runs: int) -> dict[str, str]:
         "steps": f"WITH w AS (SELECT episode_id, error_type, n_calls,"
         " lead(idx) OVER nxt IS NOT NULL AS has_next,"
         " coalesce(lead(correction_of) OVER nxt = idx, 0) AS corrected"
-        f" FROM steps WHERE episode_id IN (SELECT id FROM episodes WHERE run_id IN ({marks}))"
+        " FROM steps WHERE episode_id IN"
+        f" (SELECT id FROM episodes WHERE run_id IN ({marks}) AND attempt = 1)"
         " WINDOW nxt AS (PARTITION BY episode_id ORDER BY idx))"
         f" SELECT {cols}, w.error_type, count(*), sum(w.n_calls > 0),"
         f" sum(w.error_type IN {runtime} AND w.has_next),"
@@ -190,6 +203,12 @@ def _queries(keys: tuple[GroupKey, ...], n_runs: int) -> dict[str, str]:
         f" (SELECT episode_id FROM steps WHERE error_type IN {runtime}) GROUP BY {cols}",
         "tasks": f"SELECT {cols}, count(e.success), coalesce(sum(e.success), 0) {base}"
         f" AND e.success IS NOT NULL GROUP BY {cols}, e.task_id",
+        # correction steps with the verifier's independent judgements (migration 0002)
+        "corrections": f"SELECT {cols}, count(s.correction_ok), coalesce(sum(s.correction_ok), 0),"
+        " count(s.over_correction), coalesce(sum(s.over_correction), 0)"
+        " FROM steps s CROSS JOIN episodes e ON e.id = s.episode_id"
+        f" CROSS JOIN runs r ON r.id = e.run_id WHERE e.run_id IN ({marks}) AND e.attempt = 1"
+        f" AND s.correction_of IS NOT NULL GROUP BY {cols}",
     }
 
 
@@ -258,6 +277,9 @@ def _aggregate(
         s.with_error, s.recovered = row[width:]
     for row in conn.execute(q["tasks"], runs):
         sums[row[:width]].tasks[(row[width], row[width + 1])] += 1
+    for row in conn.execute(q["corrections"], runs):
+        s = sums[row[:width]]
+        s.judged_corrections, s.corrections_ok, s.judged_pre, s.over_corrections = row[width:]
     return sums
 
 
@@ -298,6 +320,8 @@ def _group(
         wrong_args_rate=rate(s.tool_errors[ErrorType.WRONG_ARGS.value], s.tool_steps),
         recovery_rate=rate(s.recovered, s.with_error),
         correction_attempt_rate=rate(s.attempts, s.feedback),
+        recovery_success_rate=rate(s.corrections_ok, s.judged_corrections),
+        over_correction_rate=rate(s.over_corrections, s.judged_pre),
         pass_k=pass_k_curve(s.tasks),
     )
 

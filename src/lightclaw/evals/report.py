@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from lightclaw.evals.failures import FailureGroup, analyse_failures
 from lightclaw.evals.metrics import GroupMetrics, MetricsReport, Rate, compute_metrics
+from lightclaw.evals.two_attempt import TwoAttemptMetrics, two_attempt_metrics
 from lightclaw.suites.loader import load_suite
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ RATES = (
     "wrong_args_rate",
     "recovery_rate",
     "correction_attempt_rate",
+    "recovery_success_rate",
+    "over_correction_rate",
 )
 
 
@@ -48,6 +51,9 @@ class EvalReport(BaseModel):
     run: RunInfo
     metrics: MetricsReport
     failures: list[FailureGroup] = Field(description="largest first; each case has its replay")
+    two_attempt: list[TwoAttemptMetrics] = Field(
+        default_factory=list, description="SCoRe metrics when the run used the two-attempt protocol"
+    )
 
 
 def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
@@ -68,6 +74,7 @@ def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
         ),
         metrics=compute_metrics(store, [run_id], seed=seed),
         failures=analyse_failures(store, run_id, tasks),
+        two_attempt=two_attempt_metrics(store, run_id),
     )
 
 

@@ -35,6 +35,7 @@ from lightclaw.policies.base import (
     PolicyOutput,
     PolicyRequest,
 )
+from lightclaw.policies.feedback import FeedbackKind, classify
 from lightclaw.schema import (
     Action,
     AssistantMessage,
@@ -46,6 +47,7 @@ from lightclaw.schema import (
     ToolCall,
     ToolResultMessage,
     ToolSchema,
+    UserMessage,
 )
 
 HALLUCINATED_TOOLS = ("web_search", "send_email", "get_weather", "lookup_database")
@@ -143,10 +145,13 @@ def nudge(value: Any) -> Any:
 
 
 def nudge_answer(content: Any) -> Any:
-    """A confidently revised answer: the first number moved by one, or the text replaced."""
+    """A confidently revised answer: its last number moved by one, or the text replaced."""
     if isinstance(content, str):
-        revised, count = re.subn(r"-?\d+(?:\.\d+)?", lambda m: _bump(m.group()), content, count=1)
-        return revised if count else "On reflection I am not sure; my revised answer is: none."
+        numbers = list(re.finditer(r"-?\d+(?:\.\d+)?", content))
+        if not numbers:
+            return "On reflection I am not sure; my revised answer is: none."
+        last = numbers[-1]
+        return content[: last.start()] + _bump(last.group()) + content[last.end() :]
     return nudge(content)
 
 
@@ -167,6 +172,8 @@ class Persona(BasePolicy):
         self.pos = 0  # next oracle step to emit
         self.mode = "start"
         self.attempts = 0
+        self.revising = False
+        self.rng_calm = self.rng.random() < 0.5
         self.limit = 0
         self.persist = False
         self.bad: ToolCall | None = None
@@ -187,7 +194,24 @@ class Persona(BasePolicy):
         return render(actions, self.style)
 
     async def act(self, request: PolicyRequest) -> PolicyOutput:
+        revision = revision_request(request.messages)
+        if revision is not None and not self.revising:
+            self.revising = True
+            feedback, previous = revision
+            return self.revise(request, classify(feedback), previous)
         return self.decide(request, last_errors(request.messages))
+
+    def revise(self, request: PolicyRequest, kind: FeedbackKind, previous: Any) -> PolicyOutput:
+        """Second attempt after feedback on its answer: keep it, or redo the task if rejected."""
+        if kind == "rejected":
+            return self.redo(request)
+        return self.out([FinalAnswer(content=previous)])
+
+    def redo(self, request: PolicyRequest) -> PolicyOutput:
+        """Follow the oracle solution again from its first step, without misbehaving."""
+        self.pos = 0
+        self.mode = "done"
+        return self.decide(request, [])
 
     def decide(self, request: PolicyRequest, errors: list[ErrorType]) -> PolicyOutput:
         return self.out(self.next_oracle())
@@ -220,6 +244,9 @@ class Sloppy(Persona):
 class Stubborn(Persona):
     persona = "stubborn"
 
+    def revise(self, request: PolicyRequest, kind: FeedbackKind, previous: Any) -> PolicyOutput:
+        return self.out([FinalAnswer(content=previous)])  # insists, whatever it is told
+
     def decide(self, request: PolicyRequest, errors: list[ErrorType]) -> PolicyOutput:
         call = self.first_call()
         if self.mode == "start" and call is not None:
@@ -238,10 +265,18 @@ class Stubborn(Persona):
 class Overcorrector(Persona):
     persona = "overcorrector"
 
+    def revise(self, request: PolicyRequest, kind: FeedbackKind, previous: Any) -> PolicyOutput:
+        if kind in ("generic", "other"):  # "there might be an error": it always finds one
+            self.pos = len(self.task.oracle) - 1  # at the answer: revise the last call, then it
+            return self.decide(request, [])
+        return super().revise(request, kind, previous)
+
     def decide(self, request: PolicyRequest, errors: list[ErrorType]) -> PolicyOutput:
         step = self.peek()
         final = next((a for a in step if isinstance(a, FinalAnswer)), None)
-        if final is None or self.mode == "done":
+        # about half of first attempts are left alone: they over-correct only when prompted
+        calm = not self.revising and self.rng_calm
+        if final is None or self.mode == "done" or calm:
             return self.out(self.next_oracle())
         last_call_step = _last_call_step(request)
         if self.mode == "start" and last_call_step is not None:
@@ -316,6 +351,20 @@ class Flaky(Persona):
         if request.step == self.fail_at:
             raise PolicyError("HTTP 503 Service Unavailable from the model endpoint")
         return self.out(self.next_oracle())
+
+
+def revision_request(messages: Sequence[Any]) -> tuple[str, Any] | None:
+    """(feedback, previous answer) when the policy is asked to revise its final answer."""
+    from lightclaw.policies.parsing import parse_output
+
+    if not messages or not isinstance(messages[-1], UserMessage):
+        return None
+    for message in reversed(messages[:-1]):
+        if isinstance(message, AssistantMessage):
+            actions = parse_output(message.raw).actions
+            final = next((a for a in actions if isinstance(a, FinalAnswer)), None)
+            return None if final is None else (messages[-1].content, final.content)
+    return None
 
 
 def _last_call_step(request: PolicyRequest) -> tuple[int, ToolCall] | None:

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING
 from lightclaw import __version__
 from lightclaw.errors import UserError
 from lightclaw.ids import new_id
+from lightclaw.policies.feedback import GENERIC_FEEDBACK, verifier_feedback
 from lightclaw.policies.personas import resolve_policy
 from lightclaw.rollouts.progress import progress
-from lightclaw.runtime import run_episode
+from lightclaw.runtime import Revision, run_episode
 from lightclaw.schema import Episode, Run, Task, ToolSchemaRecord
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.suites.loader import Suite, load_suite
+from lightclaw.verify.ground_truth import judge
 from lightclaw.verify.judging import annotate
 from lightclaw.verify.reward import resolve_weights, score
 
@@ -66,8 +68,11 @@ def start_run(
     seed: int = 0,
     source: RunSource = "deterministic",
     reward_weights: Mapping[str, float] | None = None,
+    feedback: str | None = None,
 ) -> Run:
     """Validate the inputs, then create and store a new run (nothing is written on bad input)."""
+    if feedback not in (None, "generic", "verifier"):
+        raise UserError(f"--feedback must be 'generic' or 'verifier' (got {feedback!r})")
     if trials < 1:
         raise UserError(f"--trials must be at least 1 (got {trials})")
     suite = load_suite(suite_spec)
@@ -88,6 +93,8 @@ def start_run(
             "trials": trials,
             "seed": seed,
             "reward_weights": weights,
+            "protocol": "two-attempt" if feedback else "single",
+            "feedback": feedback,
         },
         code_version=__version__,
         status="incomplete",
@@ -125,33 +132,89 @@ async def collect(
     gate = asyncio.Semaphore(max(1, concurrency))
 
     weights = resolve_weights(_weights(config))
+    feedback_mode = str(config.get("feedback") or "")  # set: the two-attempt protocol
 
-    async def one(job: Job) -> Episode:
+    async def one(job: Job) -> list[Episode]:
         async with gate:
-            policy = factories[job.policy](job.task, job.seed, job.trial)
-            episode = await run_episode(
-                job.task,
-                policy,
-                registry,
-                run_id=run.id,
-                seed=job.seed,
-                trial=job.trial,
-                suite=suite.name,
-                policy_name=job.policy,
-            )
-        return evaluate(job.task, episode, weights)
+            first = await _attempt(job, factories, registry, run.id, suite.name, None)
+            first = evaluate(job.task, first, weights)
+            if not feedback_mode:
+                return [first]
+            revision = Revision(first, feedback_for(job.task, first, feedback_mode))
+            second = await _attempt(job, factories, registry, run.id, suite.name, revision)
+            return [first, evaluate_revision(job.task, first, second, weights)]
 
     bar = progress(f"collect {run.id}", len(jobs), enabled=show_progress)
     with bar as advance, store.writer() as writer:
         for next_done in asyncio.as_completed([one(job) for job in jobs]):
-            episode = await next_done
-            writer.add(episode)
+            attempts = await next_done
+            for episode in attempts:  # the attempts of one job are stored together
+                writer.add(episode)
             writer.flush()
             if on_episode is not None:
-                on_episode(episode)
+                for episode in attempts:
+                    on_episode(episode)
             advance()
     store.set_run_status(run.id, "complete")
     return len(jobs)
+
+
+async def _attempt(
+    job: Job,
+    factories: Mapping[str, PolicyFactory],
+    registry: ToolRegistry,
+    run_id: str,
+    suite: str,
+    revision: Revision | None,
+) -> Episode:
+    policy = factories[job.policy](job.task, job.seed, job.trial)
+    return await run_episode(
+        job.task,
+        policy,
+        registry,
+        run_id=run_id,
+        seed=job.seed,
+        trial=job.trial,
+        suite=suite,
+        policy_name=job.policy,
+        revision=revision,
+    )
+
+
+def feedback_for(task: Task, first: Episode, mode: str) -> str:
+    """The feedback after attempt 1: SCoRe's generic prompt, or the verifier's verdict."""
+    if mode == "generic":
+        return GENERIC_FEEDBACK
+    verdict = judge(task, first)
+    return verifier_feedback(verdict.success, verdict.message)
+
+
+def merged(first: Episode, second: Episode) -> Episode:
+    """Both attempts as one conversation (what attempt 2 is judged on: its calls build on 1's)."""
+    offset = len(first.steps)
+    steps = [
+        s.model_copy(
+            update={
+                "index": s.index + offset,
+                "correction_of": None if s.correction_of is None else s.correction_of + offset,
+            }
+        )
+        for s in second.steps
+    ]
+    return second.model_copy(update={"steps": [*(s.model_copy() for s in first.steps), *steps]})
+
+
+def evaluate_revision(
+    task: Task, first: Episode, second: Episode, weights: Mapping[str, float]
+) -> Episode:
+    """Judge attempt 2 on the whole conversation; its own steps get their judgements."""
+    whole = evaluate(task, merged(first, second), weights)
+    second.success, second.reward = whole.success, whole.reward
+    second.reward_components = whole.reward_components
+    for step, judged in zip(second.steps, whole.steps[len(first.steps) :], strict=True):
+        step.reward, step.judged_correct = judged.reward, judged.judged_correct
+        step.over_correction, step.correction_ok = judged.over_correction, judged.correction_ok
+    return second
 
 
 def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Episode:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lightclaw.errors import UserError
 from lightclaw.policies.scripted import ReplayPolicy
-from lightclaw.runtime import Executor, Outcome, run_episode
+from lightclaw.runtime import Executor, Outcome, Revision, run_episode
 from lightclaw.schema import CallRecord, Episode, ErrorType, ToolCall
 from lightclaw.suites.loader import load_suite
 
@@ -44,7 +44,7 @@ CALL_FIELDS = (
     "output",
     "state_changed",
 )
-EPISODE_FIELDS = ("task_id", "outcome", "stop_reason", "final_answer")
+EPISODE_FIELDS = ("task_id", "attempt", "parent_id", "outcome", "stop_reason", "final_answer")
 
 
 class RecordedExecutor(Executor):
@@ -101,6 +101,12 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
             f"task {recorded.task_id!r} of episode {episode_id} is no longer in "
             f"suite {suite.name!r}"
         )
+    revision = None
+    if recorded.parent_id is not None:  # attempt 2 continues its parent's conversation
+        revision = Revision(store.get_episode(recorded.parent_id), recorded.feedback or "")
+    revision = None
+    if recorded.parent_id is not None:  # attempt 2 continues its parent's conversation
+        revision = Revision(store.get_episode(recorded.parent_id), recorded.feedback or "")
     replayed = await run_episode(
         task,
         ReplayPolicy(recorded),
@@ -114,6 +120,7 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
         executor_factory=None
         if re_execute
         else lambda env, eid: RecordedExecutor(env, recorded, eid),
+        revision=revision,
     )
     differences = diff_episodes(recorded, replayed)
     if re_execute and recorded.final_state != replayed.final_state:

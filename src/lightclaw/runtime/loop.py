@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -67,20 +68,46 @@ _GUI = (GuiClick, GuiGrounding)
 ExecutorFactory = Callable[[ToolEnv, str], Executor]
 
 
+@dataclass(frozen=True)
+class Revision:
+    """A second attempt: continue ``parent``'s conversation after ``feedback`` (SCoRe protocol)."""
+
+    parent: Episode
+    feedback: str
+
+
+def history_of(episode: Episode) -> list[Message]:
+    """The conversation an episode's policy saw and produced, in order."""
+    history: list[Message] = []
+    for step in episode.steps:
+        history.extend(step.observation)
+        if step.raw_output.text is not None or step.raw_output.tool_calls is not None:
+            history.append(AssistantMessage(step=step.index, raw=step.raw_output))
+    return history
+
+
 class _State:
     """Mutable bookkeeping of one episode in progress."""
 
-    def __init__(self, task: Task) -> None:
-        self.history: list[Message] = [
-            SystemMessage(content=system_prompt(task)),
-            UserMessage(content=task.prompt),
-        ]
-        self.pending: list[Message] = list(self.history)
+    def __init__(self, task: Task, revision: Revision | None = None) -> None:
+        replies = list(task.user.replies) if task.user else []
+        if revision is None:
+            self.history: list[Message] = [
+                SystemMessage(content=system_prompt(task)),
+                UserMessage(content=task.prompt),
+            ]
+            self.pending: list[Message] = list(self.history)
+        else:
+            feedback = UserMessage(content=revision.feedback)
+            self.history = [*history_of(revision.parent), feedback]
+            self.pending = [feedback]
+            used = sum(s.user_reply is not None for s in revision.parent.steps)
+            replies = replies[used:]
         self.steps: list[Step] = []
         self.outcome: EpisodeOutcome | None = None
         self.stop_reason: str | None = None
         self.final_answer: JsonValue = None
-        self.replies = list(task.user.replies) if task.user else []
+        self.replies = replies
         self.last_failed: Step | None = None
 
     def observe(self, message: Message) -> None:
@@ -107,12 +134,18 @@ async def run_episode(
     guards: Sequence[Guard] = (),
     text_is_final_answer: bool = False,
     executor_factory: ExecutorFactory | None = None,
+    revision: Revision | None = None,
 ) -> Episode:
-    """Run ``policy`` on ``task`` with the task's tools from ``registry``; return the record."""
+    """Run ``policy`` on ``task`` with the task's tools from ``registry``; return the record.
+
+    With ``revision`` the episode is the next attempt of ``revision.parent``: the policy sees the
+    parent's conversation plus the feedback, and the tools start from the parent's final state.
+    """
     started_at = datetime.now(UTC)
     t_start = time.monotonic_ns()
     episode_id = episode_id or new_id("ep")
-    env = ToolEnv(registry.subset(task.tools), task.initial_state)
+    state = task.initial_state if revision is None else (revision.parent.final_state or {})
+    env = ToolEnv(registry.subset(task.tools), state)
     if executor_factory is None:
         executor = Executor(
             env, default_timeout=default_timeout, guards=guards, episode_id=episode_id
@@ -120,7 +153,7 @@ async def run_episode(
     else:
         executor = executor_factory(env, episode_id)
     schemas = tuple(env.registry.schemas())
-    st = _State(task)
+    st = _State(task, revision)
     for index in range(task.max_steps):
         request = PolicyRequest(
             messages=tuple(st.history),
@@ -144,6 +177,9 @@ async def run_episode(
         suite=suite or task.suite,
         policy=policy_name or policy.name,
         trial=trial,
+        attempt=1 if revision is None else revision.parent.attempt + 1,
+        parent_id=None if revision is None else revision.parent.id,
+        feedback=None if revision is None else revision.feedback,
         seed=seed,
         outcome=st.outcome or "max_steps",
         stop_reason=st.stop_reason,

@@ -81,6 +81,12 @@ class Episode(_Record):
     suite: str
     policy: str
     trial: int = Field(default=0, ge=0)
+    attempt: int = Field(default=1, ge=1)
+    """1, or 2 for the revision attempt of the two-attempt (SCoRe) protocol."""
+    parent_id: str | None = None
+    """For attempt 2: the episode it revises (its history is this episode's prefix)."""
+    feedback: str | None = None
+    """For attempt 2: the feedback given after attempt 1 (verifier verdict or generic prompt)."""
     seed: int
     outcome: EpisodeOutcome
     stop_reason: str | None = None

@@ -16,8 +16,8 @@ Row = tuple[object, ...]
 
 EPISODE_INSERT = (
     "INSERT INTO episodes (id, run_id, task_id, suite, policy, trial, seed, outcome, stop_reason,"
-    " success, reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at, version, record)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " success, reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at, version, record,"
+    " attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 STEP_INSERT = (
     "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns,"
@@ -119,7 +119,7 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
             (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,
              ep.stop_reason, None if ep.success is None else int(ep.success), ep.reward,
              len(ep.steps), n_tool, n_err, ep.duration_ns, iso(ep.started_at), ep.version,
-             _episode_json(ep).decode())
+             _episode_json(ep).decode(), ep.attempt)
         )  # fmt: skip
     return ep_rows, step_rows, call_rows
 

@@ -190,19 +190,20 @@ class Store:
     def _conflict(self, episodes: Sequence[Episode], exc: sqlite3.IntegrityError) -> str:
         """Name the episode that made a batch fail."""
         seen_ids: set[str] = set()
-        seen_keys: set[tuple[str, str, str, int]] = set()
+        seen_keys: set[tuple[str, str, str, int, int]] = set()
         with self._read() as conn:
             for ep in episodes:
-                key = (ep.run_id, ep.task_id, ep.policy, ep.trial)
+                key = (ep.run_id, ep.task_id, ep.policy, ep.trial, ep.attempt)
                 stored = conn.execute(
-                    "SELECT id FROM episodes WHERE id = ? OR"
-                    " (run_id = ? AND task_id = ? AND policy = ? AND trial = ?)",
+                    "SELECT id FROM episodes WHERE id = ? OR (run_id = ? AND task_id = ?"
+                    " AND policy = ? AND trial = ? AND attempt = ?)",
                     (ep.id, *key),
                 ).fetchone()
                 if stored is not None or ep.id in seen_ids or key in seen_keys:
                     return (
                         f"episode {ep.id!r} (run {ep.run_id!r}, task {ep.task_id!r}, policy "
-                        f"{ep.policy!r}, trial {ep.trial}) is already stored or repeated in the "
+                        f"{ep.policy!r}, trial {ep.trial}, attempt {ep.attempt}) is already "
+                        "stored or repeated in the "
                         f"batch; nothing of the batch was written"
                     )
                 seen_ids.add(ep.id)
@@ -248,10 +249,14 @@ class Store:
             last = rows[-1][0]
 
     def episode_keys(self, run_id: str) -> set[tuple[str, str, int]]:
-        """(task_id, policy, trial) of the episodes already stored for a run (for resume)."""
+        """(task_id, policy, trial) already stored for a run (for resume).
+
+        Only first attempts count: a two-attempt pair is always stored in one transaction.
+        """
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT task_id, policy, trial FROM episodes WHERE run_id = ?", (run_id,)
+                "SELECT task_id, policy, trial FROM episodes WHERE run_id = ? AND attempt = 1",
+                (run_id,),
             )
             return {(r[0], r[1], r[2]) for r in rows}
 
