@@ -233,3 +233,10 @@ def test_scripted_policy_misuse_fails_loudly(registry: ToolRegistry) -> None:
         run(registry, [j(call("add", a=1, b=2))], max_steps=3)  # script too short
     with pytest.raises(ScriptError):
         run(registry, [j(final()), j(final())])  # unused scripted output
+
+
+def test_identical_parallel_calls_in_one_step_are_not_redundant(registry: ToolRegistry) -> None:
+    twice = [call("add", a=1, b=1), call("add", a=1, b=1)]
+    ep = run(registry, [j(twice), j(call("add", a=1, b=1)), j(final())])
+    assert [c.status for c in ep.steps[0].calls] == ["ok", "ok"]
+    assert ep.steps[1].error_type is ErrorType.REDUNDANT_CALL  # a later step repeating it is

@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="run seed (--protocol) and bootstrap seed"
     )
 
+    check = sub.add_parser("check", help="run the core suite and verify LightClaw's invariants")
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument(
+        "--db", metavar="PATH", help="store to record into (default: a temporary one)"
+    )
+
     from lightclaw.cli.bfcl import add_parser as add_bfcl_parser
 
     add_bfcl_parser(sub)
@@ -143,6 +149,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lightclaw.cli.eval import run as run_eval
 
         return run_eval(args)
+    if args.command == "check":
+        from lightclaw.cli.check import run as run_check
+
+        return run_check(args)
     if args.command == "bfcl":
         from lightclaw.cli.bfcl import run as run_bfcl
 

@@ -112,14 +112,16 @@ class Executor:
     async def _attribute(self, call: ToolCall, step: int, index: int) -> Outcome:
         key = (call.tool, call_key(call.arguments))
         seen = self._seen.get(key)
-        if seen is not None and seen.version == self.env.version:
+        # an earlier *step* (identical parallel calls within one step are deliberate)
+        if seen is not None and seen.step < step and seen.version == self.env.version:
             return _error(
                 ErrorType.REDUNDANT_CALL,
                 f"redundant call: {call.tool} was already called with these exact arguments at "
                 f"step {seen.step} and nothing has changed since; "
                 "use its result or change the call",
             )
-        self._seen[key] = _Seen(step, self.env.version)
+        if seen is None or seen.step < step:
+            self._seen[key] = _Seen(step, self.env.version)
         tool = self.env.registry.get(call.tool)
         if tool is None:
             names = ", ".join(self.env.registry.names()) or "(none)"
