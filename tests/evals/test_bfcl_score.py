@@ -12,7 +12,7 @@ import pytest
 from lightclaw.cli.bfcl import add_parser, run
 from lightclaw.errors import UserError
 from lightclaw.evals.bfcl_score import score_files
-from lightclaw.verify.bfcl_types import oracle_calls
+from lightclaw.suites.bfcl_types import oracle_calls
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "bfcl"
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/bfcl is not present")

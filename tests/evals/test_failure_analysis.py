@@ -36,6 +36,9 @@ def test_groups_count_every_failure_once(run: tuple[Path, str]) -> None:
             for step in ep.steps:
                 if step.error_type is not None:
                     expected[step.error_type.value] = expected.get(step.error_type.value, 0) + 1
+            for step in ep.steps:
+                if step.over_correction:
+                    expected["over_correction"] = expected.get("over_correction", 0) + 1
             if ep.outcome == "max_steps":
                 expected["max_steps"] = expected.get("max_steps", 0) + 1
             elif ep.outcome == "final_answer":
@@ -52,6 +55,8 @@ def test_groups_count_every_failure_once(run: tuple[Path, str]) -> None:
     # the overcorrector's changed answers show up as judged failures, not as runtime errors
     judged = {g.error_type for g in groups} & {"wrong_answer", "semantic_wrong_args", "wrong_tool"}
     assert judged
+    over = next(g for g in groups if g.error_type == "over_correction")
+    assert set(over.by_policy) <= {"scripted:overcorrector", "scripted:hallucinator"}
 
 
 def test_every_case_replays_to_the_same_failure(run: tuple[Path, str]) -> None:
@@ -63,7 +68,11 @@ def test_every_case_replays_to_the_same_failure(run: tuple[Path, str]) -> None:
                 assert case.replay == f"lightclaw replay {case.episode_id}"
                 result = replay_sync(store, case.episode_id)
                 assert result.identical
-                if case.step is not None:
-                    step = result.replayed.steps[case.step]
+                if case.step is None:
+                    continue
+                step = result.replayed.steps[case.step]
+                if group.error_type == "over_correction":  # judged: the replay is a correction
+                    assert step.correction_of is not None
+                else:
                     assert step.error_type is not None
                     assert step.error_type.value == group.error_type

@@ -123,3 +123,27 @@ def test_oracle_passes_except_known_data_quirks(category: str, failing: set[str]
         if not judge(task, episode).success:
             failed.add(task.id)
     assert failed == failing
+
+
+def test_irrelevance_tasks_fail_on_any_call_and_pass_without() -> None:
+    import asyncio
+
+    from lightclaw.policies.scripted import ScriptedPolicy
+    from lightclaw.runtime import run_episode
+    from lightclaw.verify import judge
+
+    suite = load_bfcl(DATA / "BFCL_v4_irrelevance.json")
+    task = suite.tasks[0]
+    assert task.no_call_expected and not task.expected_calls
+    registry = suite.registry_factory()
+    answer = '{"kind": "final_answer", "content": "None of the functions can do that."}'
+    quiet = asyncio.run(run_episode(task, ScriptedPolicy([answer]), registry))
+    assert judge(task, quiet).success
+    name = task.tools[0]
+    args = {p: 1 for p in registry.get(name).parameters.get("required", [])}  # type: ignore[union-attr]
+    call = {"kind": "tool_call", "tool": name, "arguments": args}
+    import json
+
+    eager = asyncio.run(run_episode(task, ScriptedPolicy([json.dumps(call), answer]), registry))
+    verdict = judge(task, eager)
+    assert not verdict.success and verdict.error_type == "wrong_tool"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from lightclaw.schema import ErrorType
+from lightclaw.suites.bfcl_types import BfclDataError
 from lightclaw.verify.bfcl_checker import check, standardize
-from lightclaw.verify.bfcl_types import BfclDataError
 
 
 def fn(name: str, required: list[str], **props: dict[str, Any]) -> dict[str, Any]:

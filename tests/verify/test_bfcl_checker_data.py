@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from lightclaw.schema import ErrorType
+from lightclaw.suites.bfcl_types import category_of, oracle_calls
 from lightclaw.verify.bfcl_checker import check
-from lightclaw.verify.bfcl_types import category_of, oracle_calls
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "bfcl"
 ANSWERED = ["simple_python", "multiple", "parallel", "parallel_multiple", "live_simple"]

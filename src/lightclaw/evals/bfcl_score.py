@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lightclaw.errors import UserError
 from lightclaw.schema import ErrorType
+from lightclaw.suites.bfcl_types import BfclDataError, category_of, decode_result
 from lightclaw.verify.bfcl_checker import BfclVerdict, check
-from lightclaw.verify.bfcl_types import BfclDataError, category_of, decode_result
 
 
 class SampleVerdict(BaseModel):

@@ -1,9 +1,10 @@
 """Failure analysis: failures grouped by error type, then by tool and task, with replayable cases.
 
 A *failure* is either a step that the runtime attributed an error to (one per failed step, the
-tool of its first failed call), an episode that ran out of steps, or an episode that ended but
-that the verifier judged unsuccessful (its judged error type: ``wrong_tool``,
-``semantic_wrong_args``, ``wrong_answer``…). Episodes are streamed from the store; memory holds
+tool of its first failed call), a correction step that changed an already-correct step
+(``over_correction``, judged independently at collection), an episode that ran out of steps, or
+an episode that ended but that the verifier judged unsuccessful (``wrong_tool``,
+``semantic_wrong_args``, ``wrong_answer``). Episodes are streamed from the store; memory holds
 only the counters and a few representative cases per group.
 """
 
@@ -85,6 +86,18 @@ def failures_of(ep: Episode, task: Task | None) -> list[tuple[str, int | None, s
         failed = next((c for c in step.calls if c.error_type is not None), None)
         tool = failed.tool if failed is not None else None
         found.append((step.error_type.value, step.index, tool, step.error_message or ""))
+    for step in ep.steps:
+        if step.over_correction:
+            changed = next((c.tool for c in step.calls), None)
+            found.append(
+                (
+                    ErrorType.OVER_CORRECTION.value,
+                    step.index,
+                    changed,
+                    f"step {step.index} revised step {step.correction_of}, which the verifier "
+                    "judged correct on its own",
+                )
+            )
     if ep.outcome == "max_steps":
         found.append((ErrorType.MAX_STEPS.value, None, None, "the step budget ran out"))
     elif task is not None and ep.outcome == "final_answer":

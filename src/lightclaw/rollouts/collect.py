@@ -136,12 +136,13 @@ async def collect(
 
     async def one(job: Job) -> list[Episode]:
         async with gate:
-            first = await _attempt(job, factories, registry, run.id, suite.name, None)
+            own = suite.registry_for(job.task, registry)
+            first = await _attempt(job, factories, own, run.id, suite.name, None)
             first = evaluate(job.task, first, weights)
             if not feedback_mode:
                 return [first]
             revision = Revision(first, feedback_for(job.task, first, feedback_mode))
-            second = await _attempt(job, factories, registry, run.id, suite.name, revision)
+            second = await _attempt(job, factories, own, run.id, suite.name, revision)
             return [first, evaluate_revision(job.task, first, second, weights)]
 
     bar = progress(f"collect {run.id}", len(jobs), enabled=show_progress)

@@ -110,7 +110,7 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
     replayed = await run_episode(
         task,
         ReplayPolicy(recorded),
-        suite.registry_factory(),
+        suite.registry_for(task, suite.registry_factory()),
         run_id=recorded.run_id,
         seed=recorded.seed,
         trial=recorded.trial,

@@ -43,6 +43,8 @@ class Task(BaseModel):
     initial_state: dict[str, JsonValue] = Field(default_factory=dict)
     expected_calls: list[ExpectedCall] = Field(default_factory=list)
     calls_ordered: bool = False
+    no_call_expected: bool = False
+    """Irrelevance (BFCL): none of the tools fits, so any tool call is ``wrong_tool``."""
     expected_answer: JsonValue = None
     answer_match: AnswerMatch = "normalized"
     tolerance: float = Field(default=1e-6, ge=0)

@@ -23,9 +23,9 @@ from lightclaw.schema import (
     ToolCall,
     ToolSchema,
 )
+from lightclaw.suites.bfcl_types import BfclDataError, bfcl_type, category_of, oracle_calls
 from lightclaw.suites.loader import Suite
 from lightclaw.tools import ArgumentsInvalid, Tool, ToolContext, ToolRegistry, schema_hash
-from lightclaw.verify.bfcl_types import BfclDataError, bfcl_type, category_of, oracle_calls
 
 _JSON_TYPES = {
     "string": "string",
@@ -209,11 +209,13 @@ def load_bfcl(path: Path | str, answers: Path | str | None = None) -> Suite:
     if answer_file.is_file():
         truth = {row["id"]: row["ground_truth"] for _, row in _lines(answer_file)}
     docs: dict[str, list[dict[str, Any]]] = {}
+    own_docs: dict[str, list[dict[str, Any]]] = {}
     tasks = []
     for number, row in _lines(file):
         try:
             task_id, category = row["id"], category_of(row["id"])
             functions: list[dict[str, Any]] = row["function"]
+            own_docs[task_id] = functions
             for doc in functions:
                 variants = docs.setdefault(doc["name"], [])
                 if doc not in variants:
@@ -235,6 +237,7 @@ def load_bfcl(path: Path | str, answers: Path | str | None = None) -> Suite:
                     system=system,
                     tools=list(dict.fromkeys(doc["name"] for doc in functions)),
                     expected_calls=_expected(ground or []),
+                    no_call_expected="irrelevance" in category,
                     oracle=oracle,
                     max_steps=5,
                     tags=["bfcl", category],
@@ -248,4 +251,12 @@ def load_bfcl(path: Path | str, answers: Path | str | None = None) -> Suite:
     def registry() -> ToolRegistry:
         return ToolRegistry(BfclTool(variants) for variants in docs.values())
 
-    return Suite(name=f"bfcl:{file.stem}", tasks=tuple(tasks), registry_factory=registry)
+    def task_registry(task: Task) -> ToolRegistry:  # exactly the docs this question offers
+        return ToolRegistry(BfclTool([doc]) for doc in own_docs[task.id])
+
+    return Suite(
+        name=f"bfcl:{file.stem}",
+        tasks=tuple(tasks),
+        registry_factory=registry,
+        task_registry=task_registry,
+    )

@@ -187,6 +187,12 @@ class Suite:
     name: str
     tasks: tuple[Task, ...]
     registry_factory: Callable[[], ToolRegistry]
+    task_registry: Callable[[Task], ToolRegistry] | None = None
+    """For suites whose tasks define their own tools (BFCL: one name, several docs)."""
+
+    def registry_for(self, task: Task, shared: ToolRegistry) -> ToolRegistry:
+        """The registry ``task`` runs against: its own if the suite has one, else ``shared``."""
+        return shared if self.task_registry is None else self.task_registry(task)
 
     def task(self, task_id: str) -> Task:
         """The task with ``task_id``; :class:`UnknownChoiceError` if there is none."""

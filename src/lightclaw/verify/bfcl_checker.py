@@ -26,7 +26,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field
 
 from lightclaw.schema import ErrorType
-from lightclaw.verify.bfcl_types import (
+from lightclaw.suites.bfcl_types import (
     NESTED_TYPES,
     BfclDataError,
     bfcl_type,

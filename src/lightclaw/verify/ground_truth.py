@@ -356,6 +356,15 @@ def judge(task: Task, episode: Episode) -> Verdict:
     """Judge ``episode`` against ``task``'s ground truth (see the module docstring)."""
     if episode.outcome != "final_answer":
         return _unfinished(episode)
+    if task.no_call_expected:
+        called = next((c.tool for s in episode.steps for c in s.calls), None)
+        if called is not None:
+            return Verdict(
+                success=False,
+                error_type=ErrorType.WRONG_TOOL,
+                message=f"no tool call was expected (none of the tools fits), but {called} "
+                "was called",
+            )
     problem = check_calls(task, episode)
     if problem is not None:
         return problem
