@@ -7,7 +7,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "lightclaw"
 RANK = {
-    "__init__": 0, "errors": 0, "ids": 0,
+    "__init__": 0, "errors": 0, "ids": 0, "files": 0,
     "schema": 1,
     "tools": 2,
     "policies": 3, "envs": 3, "suites": 3,

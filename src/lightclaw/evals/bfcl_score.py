@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lightclaw.errors import UserError
+from lightclaw.files import read_user_text
 from lightclaw.schema import ErrorType
 from lightclaw.suites.bfcl_types import BfclDataError, category_of, decode_result
 from lightclaw.verify.bfcl_checker import BfclVerdict, check
@@ -58,13 +58,7 @@ class BfclScore(BaseModel):
 
 
 def _read_lines(path: Path, what: str) -> list[tuple[int, str]]:
-    if not path.is_file():
-        state = "is a directory" if path.is_dir() else "does not exist"
-        raise UserError(f"{what} file {path} {state}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {what} file {path}: {exc}") from None
+    text = read_user_text(path, what)
     return [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ast
 import json
-import operator
 from typing import Any
 
 from lightclaw.errors import UserError
 from lightclaw.schema import ErrorType
+from lightclaw.suites.arith import BINARY_OPERATORS
 
 PYTHON_TYPES: dict[str, type] = {
     "string": str,
@@ -160,15 +160,7 @@ def _call(node: ast.Call) -> DecodedCall:
     return {".".join(reversed(parts)): {kw.arg or "": _value(kw.value) for kw in node.keywords}}
 
 
-_BINARY: dict[type[ast.operator], Any] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
+_BINARY = BINARY_OPERATORS
 
 
 def _value(node: ast.expr) -> Any:

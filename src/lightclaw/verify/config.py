@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 
 from lightclaw.errors import UserError
+from lightclaw.files import read_user_text
 from lightclaw.verify.reward import COMPONENTS, resolve_weights
 
 __all__ = ["load_weights", "weights_from_toml"]
@@ -28,15 +29,7 @@ _REWARD_KEYS = ("weights",)
 
 def load_weights(path: Path | str) -> dict[str, float]:
     """All reward weights: the defaults updated with ``[reward.weights]`` of the TOML file."""
-    file = Path(path)
-    if not file.is_file():
-        what = "is a directory" if file.is_dir() else "does not exist"
-        raise UserError(f"{path}: config file {what}")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read config file: {exc}") from None
-    return weights_from_toml(text, str(path))
+    return weights_from_toml(read_user_text(path, "reward config"), str(path))
 
 
 def weights_from_toml(text: str, source: str = "<config>") -> dict[str, float]:

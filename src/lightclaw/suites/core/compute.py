@@ -4,12 +4,12 @@ service that never answers in this closed sandbox. None of them touch the state.
 import ast
 import asyncio
 import math
-import operator
 from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from lightclaw.suites.arith import BINARY_OPERATORS
 from lightclaw.tools import tool
 
 # Units per canonical symbol: (dimension, factor to the dimension's base unit). Temperatures are
@@ -153,15 +153,7 @@ async def fetch_live_rates(
     raise ConnectionError(f"the live rates service did not answer for {base}")
 
 
-_BINARY: dict[type[ast.operator], Callable[[float, float], float]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
+_BINARY = BINARY_OPERATORS
 _FUNCTIONS: dict[str, Callable[..., float]] = {
     "abs": abs,
     "round": round,
