@@ -16,7 +16,7 @@ RANK = {
     "store": 6,
     "rollouts": 7,
     "evals": 8,
-    "export": 9,
+    "export": 9, "rewards": 9,
     "server": 10, "cli": 10,
 }  # fmt: skip
 

@@ -127,3 +127,23 @@ def test_unknown_reward_weight_is_exit_2_and_writes_nothing(
     assert "vibes" in err and "task_success" in err
     with Store() as store:
         assert store.list_runs() == []
+
+
+def test_second_attempt_steps_continue_the_numbering_and_flag_over_corrections(
+    runs: tuple[Path, str, str],
+) -> None:
+    from lightclaw.schema import SelfCorrection
+
+    db, generic, _ = runs
+    flagged = 0
+    with Store(db) as store:
+        for both in pairs(store, generic).values():
+            first, second = both[1], both[2]
+            indices = [s.index for s in second.steps]  # type: ignore[attr-defined]
+            assert indices[0] == len(first.steps)  # type: ignore[attr-defined]
+            for step in second.steps:  # type: ignore[attr-defined]
+                explicit = [a for a in step.actions if isinstance(a, SelfCorrection)]
+                for action in explicit:
+                    assert step.correction_of == action.corrects_step < indices[0]
+                    flagged += bool(step.over_correction)
+    assert flagged > 0  # the overcorrector's prompted revisions of right calls

@@ -191,18 +191,11 @@ def feedback_for(task: Task, first: Episode, mode: str) -> str:
 
 
 def merged(first: Episode, second: Episode) -> Episode:
-    """Both attempts as one conversation (what attempt 2 is judged on: its calls build on 1's)."""
-    offset = len(first.steps)
-    steps = [
-        s.model_copy(
-            update={
-                "index": s.index + offset,
-                "correction_of": None if s.correction_of is None else s.correction_of + offset,
-            }
-        )
-        for s in second.steps
-    ]
-    return second.model_copy(update={"steps": [*(s.model_copy() for s in first.steps), *steps]})
+    """Both attempts as one conversation (what attempt 2 is judged on: its calls build on 1's).
+
+    Attempt 2's steps are already numbered after attempt 1's, so references carry over as is."""
+    steps = [s.model_copy() for s in (*first.steps, *second.steps)]
+    return second.model_copy(update={"steps": steps})
 
 
 def evaluate_revision(

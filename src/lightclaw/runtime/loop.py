@@ -139,7 +139,8 @@ async def run_episode(
     """Run ``policy`` on ``task`` with the task's tools from ``registry``; return the record.
 
     With ``revision`` the episode is the next attempt of ``revision.parent``: the policy sees the
-    parent's conversation plus the feedback, and the tools start from the parent's final state.
+    parent's conversation plus the feedback, and the tools start from the parent's final state;
+    its steps are numbered after the parent's.
     """
     started_at = datetime.now(UTC)
     t_start = time.monotonic_ns()
@@ -154,7 +155,9 @@ async def run_episode(
         executor = executor_factory(env, episode_id)
     schemas = tuple(env.registry.schemas())
     st = _State(task, revision)
-    for index in range(task.max_steps):
+    # a revision numbers its steps after its parent's, so step references stay unambiguous
+    first = 0 if revision is None else len(revision.parent.steps)
+    for index in range(first, first + task.max_steps):
         request = PolicyRequest(
             messages=tuple(st.history),
             tools=schemas,
