@@ -37,8 +37,16 @@ def demo(args: argparse.Namespace) -> int:
         report = build_report(store, run.id)
         print_report(report)
         json_path, md_path = write_report(report, store.path.parent / "reports" / run.id)
+        from lightclaw.cli.export import print_export
+        from lightclaw.export.formats import run_export
+        from lightclaw.export.pool import Selection
+
+        exported = store.path.parent / "exports" / run.id
+        manifest, card = run_export(store, Selection(runs=[run.id]), exported)
+        print_export(exported, manifest, card)
         out.print(f"store:  {store.path}")
         out.print(f"report: {json_path}\n        {md_path}")
+        out.print(f"export: {exported} (data card: README.md, data_card.json)")
         out.print(f"next:   lightclaw runs show {run.id}")
         first = next(iter(store.iter_episodes(run.id, batch=1)), None)
         if first is not None:

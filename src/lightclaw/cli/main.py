@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lightclaw import __version__
 
@@ -84,6 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="run seed (--protocol) and bootstrap seed"
     )
 
+    from lightclaw.cli.selection import add_selection_arguments
+
+    formats = "sft,llamafactory,dpo,grpo,verl,selfcorrect,spa"
+    export = sub.add_parser("export", help="training data from the store, with a data card")
+    export.add_argument("--formats", default=formats, help=f"comma-separated (default {formats})")
+    export.add_argument("--out", required=True, metavar="DIR")
+    export.add_argument(
+        "--spa-estimator", choices=["error_aware", "uniform"], default="error_aware"
+    )
+    add_selection_arguments(export)
+    spa = sub.add_parser("spa", help="SPA per-step progress rewards (and the estimator's data)")
+    spa.add_argument("--out", required=True, metavar="DIR")
+    spa.add_argument("--estimator", choices=["error_aware", "uniform"], default="error_aware")
+    add_selection_arguments(spa)
+    pipe = sub.add_parser("pipeline", help="collect -> distill -> export -> SPA -> eval")
+    pipe.add_argument("--suite", default="core")
+    pipe.add_argument("--policy", action="append", help="policy spec (default: every persona)")
+    pipe.add_argument("--trials", type=int, default=1)
+    pipe.add_argument("--formats", default=formats)
+    pipe.add_argument("--out", metavar="DIR", help="export directory (default HOME/exports/RUN)")
+    add_selection_arguments(pipe, pipeline=True)
+
     check = sub.add_parser("check", help="run the core suite and verify LightClaw's invariants")
     check.add_argument("--seed", type=int, default=0)
     check.add_argument(
@@ -149,6 +171,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lightclaw.cli.eval import run as run_eval
 
         return run_eval(args)
+    if args.command in ("export", "spa", "pipeline"):
+        from lightclaw.cli import export as export_cli
+
+        command: Callable[[argparse.Namespace], int] = getattr(export_cli, args.command)
+        return command(args)
     if args.command == "check":
         from lightclaw.cli.check import run as run_check
 

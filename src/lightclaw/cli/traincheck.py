@@ -58,7 +58,16 @@ def run(args: argparse.Namespace) -> int:
         )
     out.print(files)
     lengths = Table(title=f"tokens per row (truncated above {report.max_length})")
-    for col in ("file", "template", "min", "p50", "p95", "max", "truncated", "lost calls/args/tools"):
+    for col in (
+        "file",
+        "template",
+        "min",
+        "p50",
+        "p95",
+        "max",
+        "truncated",
+        "lost calls/args/tools",
+    ):
         lengths.add_column(col)
     for f in report.files:
         for t in f.templates:
@@ -77,13 +86,13 @@ def run(args: argparse.Namespace) -> int:
             out.print(f"{f.path}: {line}", markup=False)
         if f.load_error:
             out.print(f"{f.path}: load failed: {f.load_error}", markup=False)
-    for t in report.training:
-        verdict = "PASS" if t.ok else "FAIL"
-        detail = t.error or (
-            f"loss {', '.join(f'{x:.4g}' for x in t.losses)}; "
-            f"{t.params_changed}/{t.params_total} parameter tensors changed"
+    for run_ in report.training:
+        verdict = "PASS" if run_.ok else "FAIL"
+        detail = run_.error or (
+            f"loss {', '.join(f'{x:.4g}' for x in run_.losses)}; "
+            f"{run_.params_changed}/{run_.params_total} parameter tensors changed"
         )
-        out.print(f"{verdict}  {t.trainer} x{t.steps} on {t.file}: {detail}", markup=False)
+        out.print(f"{verdict}  {run_.trainer} x{run_.steps} on {run_.file}: {detail}", markup=False)
     for note in report.notes:
         out.print(note, markup=False)
     if args.json:

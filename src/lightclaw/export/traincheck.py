@@ -137,7 +137,7 @@ def _drop_nulls(value: Any, *, inside_arguments: bool = False) -> Any:
 def _load(path: Path, check: FileCheck, written: list[Any]) -> list[dict[str, Any]]:
     """Load with ``datasets`` as a trainer would; count rows that came back different."""
     try:
-        from datasets import load_dataset
+        from datasets import load_dataset  # type: ignore[import-untyped]
     except ImportError as exc:
         raise UserError(f"datasets is not installed; {INSTALL_HINT}") from exc
     builder = "parquet" if path.suffix == ".parquet" else "json"

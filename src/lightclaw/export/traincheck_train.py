@@ -41,11 +41,11 @@ TRAINERS = {Kind.SFT: "SFTTrainer", Kind.DPO: "DPOTrainer", Kind.GRPO: "GRPOTrai
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Silence the libraries' own deprecation chatter and progress bars while training."""
-    import datasets
+    import datasets  # type: ignore[import-untyped]
     import transformers
 
     datasets.disable_progress_bars()
-    transformers.logging.set_verbosity_error()
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     with warnings.catch_warnings():
         for category in (FutureWarning, DeprecationWarning, UserWarning):
             warnings.simplefilter("ignore", category)
@@ -145,9 +145,11 @@ def warm_start(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> int:
 def _trainer(
     kind: Kind, model: Any, tokenizer: Any, ds: Any, out: str, steps: int, max_length: int
 ) -> Any:
-    import trl
+    import importlib
 
     from lightclaw.rewards import lightclaw_reward
+
+    trl: Any = importlib.import_module("trl")  # lazily exported names: typed loosely
 
     common: dict[str, Any] = {
         "output_dir": out,
