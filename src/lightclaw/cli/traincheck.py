@@ -74,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
             lost = f"{t.lost_tool_calls}/{t.lost_arguments}/{t.lost_tools} of {t.rows_checked}"
             if t.loses_tools:
                 lost = f"[yellow]{lost} LOSES TOOLS[/yellow]"
+            if t.render_errors:
+                lost = f"[yellow]{lost}; {t.render_errors} rows fail to render[/yellow]"
             s = t.lengths
             lengths.add_row(
                 f.path, t.template, str(s.min), str(s.p50), str(s.p95), str(s.max),

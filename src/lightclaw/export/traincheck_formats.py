@@ -62,7 +62,7 @@ FORMATS: dict[str, Format] = {
         Format("llamafactory-ranking", Kind.SHAREGPT, f"{_E}.dpo:RankingRow"),
         Format("lightclaw-grpo-groups", Kind.OTHER, f"{_E}.grpo:GroupStats"),
         Format("lightclaw-spa", Kind.OTHER, f"{_E}.spa:SpaRow"),
-        Format("lightclaw-selfcorrect", Kind.OTHER, f"{_E}.selfcorrect:SelfCorrectRow"),
+        Format("lightclaw-selfcorrect", Kind.OTHER, f"{_E}.selfcorrect:SelfCorrectionRow"),
     ]
 }
 

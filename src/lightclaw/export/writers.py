@@ -94,6 +94,16 @@ class RowWriter:
         """Validate and write one row; False (and counted) when it fails validation."""
         if self.closed:
             raise RuntimeBug(f"write to closed writer {self.path}")
+        if isinstance(row, self.model):  # built (so validated) as this row model: dump once
+            data: dict[str, Any] = {}
+            try:
+                data = row.model_dump(mode="json", by_alias=True)
+                self._check(data)
+            except ValueError as exc:
+                return self.reject(str(exc).splitlines()[0], _row_id(data))
+            self._emit(data)
+            self.report_.rows += 1
+            return True
         raw = row.model_dump(mode="json", by_alias=True) if isinstance(row, BaseModel) else row
         try:
             data = self.model.model_validate(raw).model_dump(mode="json", by_alias=True)
