@@ -15,7 +15,7 @@ pytest.importorskip("datasets", reason="needs the train extra (./dev test instal
 from traincheck_data import export_dir, sft_row, write_jsonl
 
 from lightclaw.errors import UserError
-from lightclaw.export.traincheck import FileCheck, TrainCheckReport, train_check
+from lightclaw.export.traincheck import FileCheck, TrainCheckReport, _drop_nulls, same, train_check
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +108,15 @@ def test_a_directory_without_data_is_a_user_error(tmp_path: Path) -> None:
         train_check(tmp_path / "missing")
     with pytest.raises(UserError, match=r"no \.jsonl or \.parquet"):
         train_check(tmp_path)
+
+
+def test_load_comparison_flags_null_filled_arguments_but_not_float_rounding() -> None:
+    written = {"messages": [{"role": "assistant", "tool_calls": [
+        {"type": "function", "function": {"name": "f", "arguments": {"city": "Paris"}}}]}],
+        "meta": {"reward": 1.1566666666666667}}  # fmt: skip
+    loaded = json.loads(json.dumps(written))
+    loaded["messages"][0]["content"] = None  # an unset key read back as null: harmless
+    loaded["meta"]["reward"] = 1.1566666667  # datasets' JSON reader keeps ~10 decimals
+    assert same(_drop_nulls(loaded), _drop_nulls(written))
+    loaded["messages"][0]["tool_calls"][0]["function"]["arguments"]["zip"] = None
+    assert not same(_drop_nulls(loaded), _drop_nulls(written))

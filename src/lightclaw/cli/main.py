@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from lightclaw import __version__
 
@@ -106,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument("--out", metavar="DIR", help="export directory (default HOME/exports/RUN)")
     add_selection_arguments(pipe, pipeline=True)
 
+    train_check = sub.add_parser(
+        "train-check",
+        help="check that trainers read an export as meant (validate, load, render, --steps train)",
+    )
+    train_check.add_argument("directory", metavar="DIR", type=Path, help="an export directory")
+    train_check.add_argument(
+        "--max-length", type=int, default=2048, help="token limit for the truncation report"
+    )
+    train_check.add_argument(
+        "--steps", type=int, default=0, help="also run N real SFT/DPO/GRPO steps on a tiny model"
+    )
+    train_check.add_argument("--json", metavar="PATH", type=Path, help="also write the report")
+
     check = sub.add_parser("check", help="run the core suite and verify LightClaw's invariants")
     check.add_argument("--seed", type=int, default=0)
     check.add_argument(
@@ -176,6 +190,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         command: Callable[[argparse.Namespace], int] = getattr(export_cli, args.command)
         return command(args)
+    if args.command == "train-check":
+        from lightclaw.cli.traincheck import run as run_traincheck
+
+        return run_traincheck(args)
     if args.command == "check":
         from lightclaw.cli.check import run as run_check
 

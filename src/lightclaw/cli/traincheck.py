@@ -9,28 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 
 from lightclaw.cli.render import console
-
-
-def add_parser(subparsers: Any) -> None:
-    """Register ``train-check`` on the top-level subparsers."""
-    check = subparsers.add_parser(
-        "train-check",
-        help="check that trainers read an export as meant (validate, load, render, --steps train)",
-    )
-    check.add_argument("directory", metavar="DIR", type=Path, help="an export directory")
-    check.add_argument(
-        "--max-length", type=int, default=2048, help="token limit for the truncation report"
-    )
-    check.add_argument(
-        "--steps", type=int, default=0, help="also run N real SFT/DPO/GRPO steps on a tiny model"
-    )
-    check.add_argument("--json", metavar="PATH", type=Path, help="also write the report as JSON")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -270,7 +270,6 @@ def _train_each(
             continue
         if progress:
             progress(f"training {steps} {name} step(s) on {picked.path}")
-        results.append(
-            train_one(kind, root / picked.path, trained, steps=steps, max_length=max_length)
-        )
+        result = train_one(kind, root / picked.path, trained, steps=steps, max_length=max_length)
+        results.append(result.model_copy(update={"file": picked.path}))
     return results
