@@ -40,5 +40,6 @@ def test_exported_data_trains_one_step_per_trainer(
     data = json.loads(report.read_text())
     trained = {r["trainer"]: r for r in data["training"]}
     assert set(trained) == {"SFTTrainer", "DPOTrainer", "GRPOTrainer"}, trained.keys()
-    for result in trained.values():
-        assert result["ok"], result
+    for result in trained.values():  # finite loss, and the model really changed
+        assert result["error"] is None and result["finite"], result
+        assert result["params_changed"] > 0 and len(result["losses"]) == 1, result

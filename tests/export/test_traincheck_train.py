@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from lightclaw.cli.main import build_parser
+
 pytest.importorskip("torch", reason="needs the train extra (./dev test installs it)")
 pytest.importorskip("trl", reason="needs the train extra (./dev test installs it)")
 
@@ -33,9 +35,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def _args(directory: Path, out: Path, steps: int) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    cli.add_parser(parser.add_subparsers())
-    return parser.parse_args(
+    return build_parser().parse_args(
         [
             "train-check",
             str(directory),
