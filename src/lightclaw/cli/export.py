@@ -32,24 +32,19 @@ def selection_of(args: argparse.Namespace, runs: list[str] | None = None) -> Sel
 
 
 def export(args: argparse.Namespace) -> int:
-    formats = parse_formats(args.formats)
-    with Store() as store:
-        manifest, card = run_export(
-            store, selection_of(args), args.out, formats,
-            test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite,
-            spa_estimator=args.spa_estimator,
-        )  # fmt: skip
-    print_export(Path(args.out), manifest, card)
-    return 0
+    return _export(args, parse_formats(args.formats), args.spa_estimator)
 
 
 def spa(args: argparse.Namespace) -> int:
-    formats = ["spa"]
+    return _export(args, ["spa"], args.estimator)
+
+
+def _export(args: argparse.Namespace, formats: list[str], estimator: str) -> int:
     with Store() as store:
         manifest, card = run_export(
             store, selection_of(args), args.out, formats,
             test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite,
-            spa_estimator=args.estimator,
+            spa_estimator=estimator,
         )  # fmt: skip
     print_export(Path(args.out), manifest, card)
     return 0

@@ -39,6 +39,7 @@ from lightclaw.schema import (
     SelfCorrection,
     Step,
     SystemMessage,
+    Task,
     ToolCall,
     ToolResultMessage,
     UserMessage,
@@ -203,7 +204,7 @@ def tool_specs(run: Run, names: Sequence[str]) -> list[dict[str, Any]]:
 def episode_tool_specs(episode: Episode, run: Run) -> list[dict[str, Any]]:
     """The tool schemas the episode's policy was offered (per-task tools for BFCL-style suites)."""
     spec = _suite_spec(episode, run)
-    suite = _suite(spec) if spec else None
+    suite = load_suite_or_none(spec) if spec else None
     task = _task(spec, episode.task_id)
     if suite is not None and task is not None and suite.task_registry is not None:
         return [s.openai() for s in suite.task_registry(task).schemas()]
@@ -230,7 +231,8 @@ def _suite_spec(episode: Episode, run: Run | None) -> str:
 
 
 @cache
-def _suite(spec: str) -> Suite | None:
+def load_suite_or_none(spec: str) -> Suite | None:
+    """The suite ``spec`` names, or None when it no longer loads (e.g. a moved task file)."""
     try:
         return load_suite(spec)
     except UserError:
@@ -238,10 +240,11 @@ def _suite(spec: str) -> Suite | None:
 
 
 @cache
-def _task_index(spec: str) -> dict[str, Any]:
-    suite = _suite(spec)
+def suite_tasks(spec: str) -> dict[str, Task]:
+    """Task id -> task of the suite ``spec`` (empty when it does not load)."""
+    suite = load_suite_or_none(spec)
     return {} if suite is None else {t.id: t for t in suite.tasks}
 
 
 def _task(spec: str, task_id: str) -> Any:
-    return _task_index(spec).get(task_id) if spec else None
+    return suite_tasks(spec).get(task_id) if spec else None

@@ -22,21 +22,22 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from lightclaw.errors import UserError
-from lightclaw.export.conversation import episode_tool_specs, to_messages
+from lightclaw.export.conversation import (
+    episode_tool_specs,
+    suite_tasks,
+    to_messages,
+)
 from lightclaw.export.pool import Pool, split_of
 from lightclaw.export.rows import ChatMessage, ToolSpec
 from lightclaw.export.writers import FileReport, JsonlWriter
 from lightclaw.rewards import GroundTruth
 from lightclaw.schema import Episode, Run, Task
 from lightclaw.schema.tasks import AnswerMatch
-from lightclaw.suites.loader import Suite, load_suite
 
 Split = Literal["train", "test"]
 GRPO_FORMAT = "trl-grpo"
@@ -185,24 +186,10 @@ class _Group:
         )
 
 
-@cache
-def _suite(spec: str) -> Suite | None:
-    try:
-        return load_suite(spec)
-    except UserError:
-        return None
-
-
-@cache
-def _tasks(spec: str) -> dict[str, Task]:
-    suite = _suite(spec)
-    return {} if suite is None else {task.id: task for task in suite.tasks}
-
-
 def task_of(episode: Episode, run: Run) -> Task | None:
     """The task ``episode`` ran (from its run's suite spec), or None if it cannot be loaded."""
     spec = run.config.get("suite")
-    return _tasks(spec if isinstance(spec, str) else episode.suite).get(episode.task_id)
+    return suite_tasks(spec if isinstance(spec, str) else episode.suite).get(episode.task_id)
 
 
 class PromptCollector:
