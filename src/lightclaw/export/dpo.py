@@ -32,7 +32,7 @@ from lightclaw.export.llamafactory import (
     sharegpt_tools,
     sharegpt_turns,
 )
-from lightclaw.export.pool import FilterLog, Pool, Selection, select, split_of
+from lightclaw.export.pool import FilterLog, Pool, Selection, feed, split_of
 from lightclaw.export.rows import (
     ChatMessage,
     RowMeta,
@@ -297,9 +297,10 @@ def run_dpo(
     **options: Any,
 ) -> DpoResult:
     """Library entry point: DPO pairs of every selected episode (options: :class:`DpoExport`)."""
-    log = FilterLog()
-    pool = Pool(store)
-    sink = DpoExport(Path(out_dir), pool, test_fraction=test_fraction, seed=seed, **options)
-    for episode in select(store, selection, log, pool):
-        sink.add(episode)
-    return sink.summary(sink.close()).model_copy(update={"filters": log})
+
+    def sink(pool: Pool) -> DpoExport:
+        return DpoExport(Path(out_dir), pool, test_fraction=test_fraction, seed=seed, **options)
+
+    exporter, log = feed(store, selection, sink)
+    result: DpoResult = exporter.summary(exporter.close())
+    return result.model_copy(update={"filters": log})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -230,3 +230,25 @@ def _empty_message(log: FilterLog) -> str:
         f"nothing to export: filter {culprit.name} ({culprit.setting}) removed all "
         f"{culprit.rows_in} remaining episodes"
     )
+
+
+def feed(
+    store: Store,
+    selection: Selection,
+    make_sink: Callable[[Pool], Any],
+    *,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+) -> tuple[Any, FilterLog]:
+    """Stream the selection into one sink (``add(episode, split)``); returns (sink, filter log).
+
+    The single-format entry points (``run_dpo``, ``run_selfcorrect``, ``run_spa``) use this;
+    ``lightclaw export`` feeds every format in one pass through ``card.export_pool``.
+    """
+    split_of("-", test_fraction, seed)  # a bad fraction fails before anything is read
+    log = FilterLog()
+    pool = Pool(store)
+    sink = make_sink(pool)
+    for episode in select(store, selection, log, pool):
+        sink.add(episode, split_of(episode.task_id, test_fraction, seed))
+    return sink, log

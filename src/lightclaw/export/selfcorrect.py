@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lightclaw.export.conversation import episode_tool_specs
 from lightclaw.export.dpo_pairs import EpisodeTurns
-from lightclaw.export.pool import FilterLog, Pool, Selection, select, split_of
+from lightclaw.export.pool import FilterLog, Pool, Selection, feed
 from lightclaw.export.rows import ChatMessage, RowMeta, ToolSpec, row_meta
 from lightclaw.export.writers import FileReport, JsonlWriter
 from lightclaw.policies.feedback import GENERIC_FEEDBACK
@@ -265,9 +265,9 @@ def run_selfcorrect(
     seed: int = 0,
 ) -> SelfCorrectResult:
     """Library entry point: self-correction rows of every selected episode."""
-    log = FilterLog()
-    pool = Pool(store)
-    sink = SelfCorrectExport(Path(out_dir), pool)
-    for episode in select(store, selection, log, pool):
-        sink.add(episode, split_of(episode.task_id, test_fraction, seed))
-    return sink.summary(sink.close()).model_copy(update={"filters": log})
+    sink, log = feed(
+        store, selection, lambda pool: SelfCorrectExport(Path(out_dir), pool),
+        test_fraction=test_fraction, seed=seed,
+    )  # fmt: skip
+    result: SelfCorrectResult = sink.summary(sink.close())
+    return result.model_copy(update={"filters": log})

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lightclaw.errors import RuntimeBug, UserError
 from lightclaw.export.dpo_pairs import EpisodeTurns
-from lightclaw.export.pool import FilterLog, Pool, Selection, select, split_of
+from lightclaw.export.pool import FilterLog, Pool, Selection, feed
 from lightclaw.export.rows import ChatMessage, RowMeta, ShareGptTurn, row_meta
 from lightclaw.export.writers import FileReport, JsonlWriter, RowWriter
 from lightclaw.schema import Episode, Step
@@ -320,10 +320,9 @@ def run_spa(
 ) -> SpaResult:
     """Library entry point of ``lightclaw spa``: attribute every selected episode's reward
     (files under ``out_dir/spa/``)."""
-    log = FilterLog()
-    pool = Pool(store)
-    sink = SpaExport(Path(out_dir), pool, estimator=estimator)
-    split_of("-", test_fraction, seed)  # a bad fraction fails before anything is read
-    for episode in select(store, selection, log, pool):
-        sink.add(episode, split_of(episode.task_id, test_fraction, seed))
-    return sink.summary(sink.close()).model_copy(update={"filters": log})
+    sink, log = feed(
+        store, selection, lambda pool: SpaExport(Path(out_dir), pool, estimator=estimator),
+        test_fraction=test_fraction, seed=seed,
+    )  # fmt: skip
+    result: SpaResult = sink.summary(sink.close())
+    return result.model_copy(update={"filters": log})
