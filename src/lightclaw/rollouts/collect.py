@@ -25,7 +25,7 @@ from lightclaw.runtime import Revision, run_episode
 from lightclaw.schema import Episode, Run, Task, ToolSchemaRecord
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.suites.loader import Suite, load_suite
-from lightclaw.verify.ground_truth import judge
+from lightclaw.verify.ground_truth import Verdict
 from lightclaw.verify.judging import annotate
 from lightclaw.verify.reward import resolve_weights, score
 
@@ -138,10 +138,10 @@ async def collect(
         async with gate:
             own = suite.registry_for(job.task, registry)
             first = await _attempt(job, factories, own, run.id, suite.name, None)
-            first = evaluate(job.task, first, weights)
+            verdict = evaluate(job.task, first, weights)
             if not feedback_mode:
                 return [first]
-            revision = Revision(first, feedback_for(job.task, first, feedback_mode))
+            revision = Revision(first, feedback_for(verdict, feedback_mode))
             second = await _attempt(job, factories, own, run.id, suite.name, revision)
             return [first, evaluate_revision(job.task, first, second, weights)]
 
@@ -182,11 +182,10 @@ async def _attempt(
     )
 
 
-def feedback_for(task: Task, first: Episode, mode: str) -> str:
+def feedback_for(verdict: Verdict, mode: str) -> str:
     """The feedback after attempt 1: SCoRe's generic prompt, or the verifier's verdict."""
     if mode == "generic":
         return GENERIC_FEEDBACK
-    verdict = judge(task, first)
     return verifier_feedback(verdict.success, verdict.message)
 
 
@@ -202,7 +201,8 @@ def evaluate_revision(
     task: Task, first: Episode, second: Episode, weights: Mapping[str, float]
 ) -> Episode:
     """Judge attempt 2 on the whole conversation; its own steps get their judgements."""
-    whole = evaluate(task, merged(first, second), weights)
+    whole = merged(first, second)
+    evaluate(task, whole, weights)
     second.success, second.reward = whole.success, whole.reward
     second.reward_components = whole.reward_components
     for step, judged in zip(second.steps, whole.steps[len(first.steps) :], strict=True):
@@ -211,8 +211,9 @@ def evaluate_revision(
     return second
 
 
-def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Episode:
-    """Judge a finished episode against its task and attach success, rewards and step judgements.
+def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Verdict:
+    """Judge a finished episode against its task; attach success, rewards and step judgements
+    to it (in place) and return the verdict.
 
     A verifier that failed leaves ``success`` (and the rewards it feeds) ``None``: not judged.
     """
@@ -228,7 +229,7 @@ def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Epis
         step.judged_correct = judgement.judged
         step.over_correction = judgement.over_correction
         step.correction_ok = judgement.post_ok
-    return episode
+    return verdict
 
 
 def _weights(config: Mapping[str, JsonValue]) -> dict[str, float]:

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from lightclaw.schema import ErrorType
-from lightclaw.suites.loader import load_suite
-from lightclaw.verify.ground_truth import judge
 
 if TYPE_CHECKING:
     from lightclaw.store import Store
@@ -27,8 +25,7 @@ class PolicySummary(BaseModel):
 
 def summarize(store: Store, run_id: str) -> list[PolicySummary]:
     """Stream the run's episodes; count outcomes, step errors and the verifier's successes."""
-    run = store.get_run(run_id)
-    tasks = {t.id: t for t in load_suite(str(run.config.get("suite", run.suite))).tasks}
+    store.get_run(run_id)  # an unknown id fails with the valid choices
     rows: dict[str, PolicySummary] = {}
     outcomes: dict[str, Counter[str]] = {}
     errors: dict[str, Counter[str]] = {}
@@ -44,9 +41,7 @@ def summarize(store: Store, run_id: str) -> list[PolicySummary]:
             row.corrections += step.correction_of is not None
         if ep.outcome == "max_steps":
             errs[ErrorType.MAX_STEPS.value] += 1
-        if ep.success is None and ep.task_id in tasks:  # stored before judging existed
-            ep.success = judge(tasks[ep.task_id], ep).success
-        row.succeeded += ep.success is True
+        row.succeeded += ep.success is True  # judged at collection; None = not judged
     for policy, row in rows.items():
         row.outcomes = dict(outcomes[policy])
         row.errors = dict(errors[policy])
