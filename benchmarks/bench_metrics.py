@@ -28,7 +28,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from lightclaw.schema import Run
+from lightclaw.schema import Run, RunConfig
 from lightclaw.store import Store
 from lightclaw.store.records import CALL_INSERT, EPISODE_INSERT
 
@@ -92,6 +92,7 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
                     source=source,  # type: ignore[arg-type]
                     suite=suite,
                     policy=",".join(policies),
+                    config=RunConfig(suite="travel"),
                     code_version="bench",
                 )
             )

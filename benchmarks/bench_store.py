@@ -27,6 +27,7 @@ from lightclaw.schema import (
     FinalAnswer,
     RawOutput,
     Run,
+    RunConfig,
     Step,
     SystemMessage,
     ToolCall,
@@ -140,6 +141,7 @@ def bench_store(episodes: list[Episode], batch: int, root: Path) -> float:
                 source="deterministic",
                 suite="travel",
                 policy="scripted",
+                config=RunConfig(suite="travel"),
                 code_version="bench",
             )
         )

@@ -52,3 +52,15 @@ def test_no_module_imports_a_higher_room() -> None:
             if theirs > mine:
                 violations.append(f"{module} imports {imported}")
     assert not violations, "\n".join(sorted(violations))
+
+
+def test_no_test_reads_outside_the_repository() -> None:
+    """A clone of the repository tests itself: test data lives in tests/data, never ../shared."""
+    tests = Path(__file__).resolve().parents[1]
+    offenders = [
+        str(p.relative_to(tests))
+        for p in tests.rglob("*.py")
+        if '"shared"' in (text := p.read_text(encoding="utf-8")) or "../shared" in text
+    ]
+    offenders = [o for o in offenders if o != "architecture/test_layering.py"]
+    assert not offenders, offenders

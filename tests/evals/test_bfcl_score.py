@@ -14,8 +14,7 @@ from lightclaw.errors import UserError
 from lightclaw.evals.bfcl_score import score_files
 from lightclaw.suites.bfcl_types import oracle_calls
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "bfcl"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/bfcl is not present")
+DATA = Path(__file__).resolve().parents[1] / "data" / "bfcl"
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

@@ -73,7 +73,7 @@ def make_episode(
 def make_run(run_id: str, source: str = "deterministic") -> Run:
     return Run.model_validate(
         {"id": run_id, "created": T0, "source": source, "suite": "s1", "policy": "p1",
-         "code_version": "test"}
+         "config": {"suite": "s1"}, "code_version": "test"}
     )  # fmt: skip
 
 

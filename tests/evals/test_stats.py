@@ -23,7 +23,7 @@ from lightclaw.evals.stats import (
     quantile,
 )
 
-TAU_BENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / "tau_bench"
+TAU_BENCH = Path(__file__).resolve().parents[1] / "data" / "tau_bench"
 
 
 # -- pass@k / pass^k --------------------------------------------------------------------------

@@ -126,8 +126,8 @@ def test_tool_specs_are_the_tasks_tools_as_openai_functions(demo_store: Store) -
     ep, pool = _first(demo_store, lambda e: e.outcome == "final_answer")
     run = pool.run(ep.run_id)
     task = get_suite("core").task(ep.task_id)
-    assert task_tools(ep) == list(task.tools)
-    specs = episode_tool_specs(ep, run)
+    assert task_tools(ep, pool) == list(task.tools)
+    specs = episode_tool_specs(ep, pool)
     assert [s["function"]["name"] for s in specs] == list(task.tools)
     for spec in specs:
         ToolSpec.model_validate(spec)

@@ -1,5 +1,5 @@
 PRAGMA application_id = 1279487095;
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 PRAGMA page_size = 16384;
 PRAGMA journal_mode = wal;
 CREATE TABLE calls (
@@ -35,6 +35,14 @@ CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE run_tasks (
+    run_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    tool_docs TEXT,
+    PRIMARY KEY (run_id, task_id)
+) WITHOUT ROWID;
 CREATE TABLE runs (
     id TEXT PRIMARY KEY,
     created TEXT NOT NULL,

@@ -36,7 +36,7 @@ def make_run(run_id: str = "run-1", *, created: datetime = CREATED, **extra: obj
         "suite": "tools-basic",
         "policy": "scripted",
         "model": "qwen-0.5b",
-        "config": {"max_steps": 8, "temperature": 0.0, "tags": ["a", "ü"]},
+        "config": {"suite": "tools-ü", "policies": ["scripted"], "trials": 2, "seed": 7},
         "code_version": "0.1.0+abc123",
         "tool_schemas": [
             ToolSchemaRecord(

@@ -13,8 +13,7 @@ from lightclaw.suites import load_suite
 from lightclaw.suites.bfcl import json_schema, load_bfcl
 from lightclaw.tools import ArgumentsInvalid
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "bfcl"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/bfcl is not present")
+DATA = Path(__file__).resolve().parents[1] / "data" / "bfcl"
 
 
 def test_bfcl_types_become_json_schema() -> None:

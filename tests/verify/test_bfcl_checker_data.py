@@ -1,4 +1,4 @@
-"""The BFCL checker on the real BFCL v4 data in ../shared/data/bfcl (read in place)."""
+"""The BFCL checker on the real BFCL v4 data in tests/data/bfcl (see tests/data/README.md)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from lightclaw.schema import ErrorType
 from lightclaw.suites.bfcl_types import category_of, oracle_calls
 from lightclaw.verify.bfcl_checker import check
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "bfcl"
+DATA = Path(__file__).resolve().parents[1] / "data" / "bfcl"
 ANSWERED = ["simple_python", "multiple", "parallel", "parallel_multiple", "live_simple"]
 # Two live_simple entries list [] (no acceptable value) for required parameters: no call can
 # pass them, in BFCL's own checker either.
 UNSATISFIABLE = {"live_simple_106-63-0", "live_simple_112-68-0"}
-
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/bfcl is not present")
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:

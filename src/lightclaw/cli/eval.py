@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 from rich.markup import escape
@@ -56,6 +57,8 @@ def _collect_two_attempt(store: Store, args: argparse.Namespace) -> str:
 
 def print_report(report: EvalReport) -> None:
     out = console()
+    if report.tasks_note:
+        print(f"lightclaw: note: {report.tasks_note}", file=sys.stderr)
     if report.two_attempt:
         score = Table(
             title="two-attempt protocol (SCoRe): attempt 1 -> feedback -> attempt 2",

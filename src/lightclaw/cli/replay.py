@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rich.markup import escape
 
@@ -15,6 +16,8 @@ def replay(args: argparse.Namespace) -> int:
     with Store() as store:
         result = replay_sync(store, args.episode_id, re_execute=args.re_execute)
     out = console()
+    if result.note:
+        print(f"lightclaw: note: {result.note}", file=sys.stderr)
     ep = result.replayed
     if not args.quiet:
         out.print(f"episode {ep.id}  task {ep.task_id}  policy {ep.policy}  seed {ep.seed}")

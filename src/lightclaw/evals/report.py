@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from lightclaw.errors import UserError
 from lightclaw.evals.failures import FailureGroup, analyse_failures
 from lightclaw.evals.metrics import GroupMetrics, MetricsReport, Rate, compute_metrics
 from lightclaw.evals.two_attempt import TwoAttemptMetrics, two_attempt_metrics
-from lightclaw.suites.loader import load_suite
+from lightclaw.rollouts.tasks import run_suite
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,15 +55,24 @@ class EvalReport(BaseModel):
     two_attempt: list[TwoAttemptMetrics] = Field(
         default_factory=list, description="SCoRe metrics when the run used the two-attempt protocol"
     )
+    tasks_note: str | None = Field(
+        default=None,
+        description="set when the run's task file changed since collection (the stored task "
+        "snapshot is used) or its tasks are not available",
+    )
 
 
 def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
     run = store.get_run(run_id)
+    note: str | None = None
     try:
-        tasks = {t.id: t for t in load_suite(str(run.config.get("suite", run.suite))).tasks}
-    except Exception:  # the suite file moved: runtime failures are still analysed
-        tasks = {}
+        found = run_suite(store, run)
+        tasks = {t.id: t for t in found.suite.tasks}
+        note = found.note
+    except UserError as exc:  # a run stored before task snapshots, whose file moved
+        tasks, note = {}, f"tasks not available ({exc}); runtime failures are still analysed"
     return EvalReport(
+        tasks_note=note,
         created=datetime.now(UTC),
         run=RunInfo(
             id=run.id,

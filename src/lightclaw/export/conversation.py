@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lightclaw.errors import RuntimeBug, UserError
 from lightclaw.runtime.executor import format_output
@@ -39,14 +38,15 @@ from lightclaw.schema import (
     SelfCorrection,
     Step,
     SystemMessage,
-    Task,
     ToolCall,
     ToolResultMessage,
     UserMessage,
     effective,
 )
 from lightclaw.schema.actions import ACTION_LIST_ADAPTER
-from lightclaw.suites.loader import Suite, load_suite
+
+if TYPE_CHECKING:
+    from lightclaw.export.pool import Pool
 
 NATIVE_SYSTEM = (
     "You are an assistant that solves the user's task with the tools provided. Call tools when "
@@ -177,10 +177,10 @@ def to_messages(
     return out
 
 
-def task_tools(episode: Episode, run: Run | None = None) -> list[str]:
-    """Names of the tools the episode's task offered (its suite's task when loadable, else the
-    run's tool set narrowed to the tools the episode called)."""
-    task = _task(_suite_spec(episode, run), episode.task_id)
+def task_tools(episode: Episode, pool: Pool) -> list[str]:
+    """Names of the tools the episode's task offered (from its run's task snapshot; without
+    one, the tools the episode called)."""
+    task = pool.task(episode)
     if task is not None:
         return list(task.tools)
     called = {
@@ -201,14 +201,14 @@ def tool_specs(run: Run, names: Sequence[str]) -> list[dict[str, Any]]:
     return [_spec(stored[n]) for n in names]
 
 
-def episode_tool_specs(episode: Episode, run: Run) -> list[dict[str, Any]]:
+def episode_tool_specs(episode: Episode, pool: Pool) -> list[dict[str, Any]]:
     """The tool schemas the episode's policy was offered (per-task tools for BFCL-style suites)."""
-    spec = _suite_spec(episode, run)
-    suite = load_suite_or_none(spec) if spec else None
-    task = _task(spec, episode.task_id)
+    suite = pool.suite(episode.run_id)
+    task = pool.task(episode)
     if suite is not None and task is not None and suite.task_registry is not None:
         return [s.openai() for s in suite.task_registry(task).schemas()]
-    names = task_tools(episode, run)
+    run = pool.run(episode.run_id)
+    names = task_tools(episode, pool)
     stored = {r.name for r in run.tool_schemas}
     return tool_specs(run, [n for n in names if n in stored])
 
@@ -222,29 +222,3 @@ def _spec(schema: dict[str, Any]) -> dict[str, Any]:
             "parameters": schema.get("parameters", {"type": "object", "properties": {}}),
         },
     }
-
-
-def _suite_spec(episode: Episode, run: Run | None) -> str:
-    if run is not None and isinstance(run.config.get("suite"), str):
-        return str(run.config["suite"])
-    return episode.suite
-
-
-@cache
-def load_suite_or_none(spec: str) -> Suite | None:
-    """The suite ``spec`` names, or None when it no longer loads (e.g. a moved task file)."""
-    try:
-        return load_suite(spec)
-    except UserError:
-        return None
-
-
-@cache
-def suite_tasks(spec: str) -> dict[str, Task]:
-    """Task id -> task of the suite ``spec`` (empty when it does not load)."""
-    suite = load_suite_or_none(spec)
-    return {} if suite is None else {t.id: t for t in suite.tasks}
-
-
-def _task(spec: str, task_id: str) -> Any:
-    return suite_tasks(spec).get(task_id) if spec else None

@@ -253,7 +253,7 @@ class DpoExport:
     def _specs(self, episode: Episode) -> list[dict[str, Any]]:
         key = (episode.run_id, episode.suite, episode.task_id)
         if key not in self._tools:
-            self._tools[key] = episode_tool_specs(episode, self.pool.run(episode.run_id))
+            self._tools[key] = episode_tool_specs(episode, self.pool)
         return self._tools[key]
 
     def _writer(

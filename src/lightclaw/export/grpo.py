@@ -29,14 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from lightclaw.export.conversation import (
     episode_tool_specs,
-    suite_tasks,
     to_messages,
 )
 from lightclaw.export.pool import Pool, split_of
 from lightclaw.export.rows import ChatMessage, ToolSpec
 from lightclaw.export.writers import FileReport, JsonlWriter
 from lightclaw.rewards import GroundTruth
-from lightclaw.schema import Episode, Run, Task
+from lightclaw.schema import Episode, Task
 from lightclaw.schema.tasks import AnswerMatch
 
 Split = Literal["train", "test"]
@@ -106,7 +105,7 @@ def _json(value: JsonValue) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
 
 
-def grpo_row(episode: Episode, run: Run, task: Task, split: Split) -> dict[str, Any]:
+def grpo_row(episode: Episode, pool: Pool, task: Task, split: Split) -> dict[str, Any]:
     """The GRPO row (as a mapping, validated by the writer) of ``task``'s prompt in ``episode``."""
     truth = GroundTruth.from_task(task)
     dumped = truth.model_dump(mode="json")
@@ -115,7 +114,7 @@ def grpo_row(episode: Episode, run: Run, task: Task, split: Split) -> dict[str, 
         "task_id": task.id,
         "suite": episode.suite,
         "split": split,
-        "tools": episode_tool_specs(episode, run),
+        "tools": episode_tool_specs(episode, pool),
         "expected_calls": _json(dumped["expected_calls"]),
         "calls_ordered": truth.calls_ordered,
         "no_call_expected": truth.no_call_expected,
@@ -186,12 +185,6 @@ class _Group:
         )
 
 
-def task_of(episode: Episode, run: Run) -> Task | None:
-    """The task ``episode`` ran (from its run's suite spec), or None if it cannot be loaded."""
-    spec = run.config.get("suite")
-    return suite_tasks(spec if isinstance(spec, str) else episode.suite).get(episode.task_id)
-
-
 class PromptCollector:
     """First-seen prompt per task and group statistics, from a stream of episodes.
 
@@ -212,8 +205,7 @@ class PromptCollector:
         if episode.attempt != 1:
             self._skip("attempt 2 (revision prompts are in the self-correction export)")
             return None
-        run = self.pool.run(episode.run_id)
-        task = task_of(episode, run)
+        task = self.pool.task(episode)
         if task is None:
             self._skip("task not loadable from the run's suite")
             return None
@@ -227,7 +219,7 @@ class PromptCollector:
             split: Split = split_of(episode.task_id, self.test_fraction, self.seed)  # type: ignore[assignment]
             group = self.groups[key] = _Group(episode.suite, episode.task_id, split)
         group.add(episode)
-        return (grpo_row(episode, run, task, group.split), group.split) if first else None
+        return (grpo_row(episode, self.pool, task, group.split), group.split) if first else None
 
     def stats(self) -> list[GroupStats]:
         return [group.stats() for group in self.groups.values()]

@@ -99,7 +99,7 @@ def sharegpt_row(
     return {
         "conversations": turns,
         "system": system,
-        "tools": sharegpt_tools(episode_tool_specs(episode, run)),
+        "tools": sharegpt_tools(episode_tool_specs(episode, pool)),
         "meta": row_meta(episode, run, split=split, sample_type=sample_type).model_dump(),
     }
 

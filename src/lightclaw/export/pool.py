@@ -16,10 +16,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from lightclaw.errors import UnknownChoiceError, UserError
-from lightclaw.schema import Episode, Run, Step, effective
+from lightclaw.rollouts.tasks import run_suite
+from lightclaw.schema import Episode, Run, Step, Task, effective
 from lightclaw.schema.actions import ACTION_ADAPTER
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.store import Store
+from lightclaw.suites.loader import Suite
 
 
 class Selection(BaseModel):
@@ -113,6 +115,8 @@ class Pool:
     def __init__(self, store: Store, max_parents: int = 4096) -> None:
         self.store = store
         self._runs: dict[str, Run] = {}
+        self._suites: dict[str, Suite | None] = {}
+        self._tasks: dict[str, dict[str, Task]] = {}
         self._parents: OrderedDict[str, Episode] = OrderedDict()
         self._max_parents = max_parents
 
@@ -120,6 +124,24 @@ class Pool:
         if run_id not in self._runs:
             self._runs[run_id] = self.store.get_run(run_id)
         return self._runs[run_id]
+
+    def suite(self, run_id: str) -> Suite | None:
+        """The suite the run was collected on (its task snapshot); None if not available."""
+        if run_id not in self._suites:
+            try:
+                self._suites[run_id] = run_suite(self.store, self.run(run_id)).suite
+            except UserError:  # a run stored before task snapshots, whose file moved
+                self._suites[run_id] = None
+        return self._suites[run_id]
+
+    def task(self, episode: Episode) -> Task | None:
+        """The task definition the episode ran (from its run's snapshot), if available."""
+        suite = self.suite(episode.run_id)
+        if suite is None:
+            return None
+        if episode.run_id not in self._tasks:
+            self._tasks[episode.run_id] = {t.id: t for t in suite.tasks}
+        return self._tasks[episode.run_id].get(episode.task_id)
 
     def remember(self, episode: Episode) -> None:
         """Keep a first attempt so its revision finds it without a store read."""

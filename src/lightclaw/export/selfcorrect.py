@@ -224,7 +224,7 @@ class SelfCorrectExport:
             return False
         run = self.pool.run(episode.run_id)
         meta = row_meta(episode, run, split=split, sample_type="self_correction")
-        tools = episode_tool_specs(episode, run)
+        tools = episode_tool_specs(episode, self.pool)
         writer = self._writer(split)
         for body in bodies:
             row = {**body, "tools": tools, "meta": meta.model_dump(mode="json")}

@@ -37,7 +37,7 @@ def sft_row(
     messages = to_messages(episode, parent=pool.parent(episode))
     return {
         "messages": trim_to_model_turn(messages),
-        "tools": episode_tool_specs(episode, run),
+        "tools": episode_tool_specs(episode, pool),
         "meta": row_meta(episode, run, split=split, sample_type=sample_type).model_dump(),
     }
 

@@ -21,17 +21,17 @@ from lightclaw.ids import new_id
 from lightclaw.policies.feedback import GENERIC_FEEDBACK, verifier_feedback
 from lightclaw.policies.personas import resolve_policy
 from lightclaw.rollouts.progress import progress
+from lightclaw.rollouts.tasks import run_suite
 from lightclaw.runtime import Revision, run_episode
-from lightclaw.schema import Episode, Run, Task, ToolSchemaRecord
+from lightclaw.schema import Episode, Run, RunConfig, Task, ToolSchemaRecord
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.suites.loader import Suite, load_suite
+from lightclaw.suites.snapshot import take_snapshot
 from lightclaw.verify.ground_truth import Verdict
 from lightclaw.verify.judging import annotate
 from lightclaw.verify.reward import resolve_weights, score
 
 if TYPE_CHECKING:
-    from pydantic import JsonValue
-
     from lightclaw.policies.base import PolicyFactory
     from lightclaw.store import Store
     from lightclaw.tools import ToolRegistry
@@ -87,20 +87,22 @@ def start_run(
         source=source,
         suite=suite.name,
         policy=",".join(policies),
-        config={
-            "suite": suite_spec,
-            "policies": policies,
-            "trials": trials,
-            "seed": seed,
-            "reward_weights": weights,
-            "protocol": "two-attempt" if feedback else "single",
-            "feedback": feedback,
-        },
+        config=RunConfig(
+            suite=suite_spec,
+            policies=policies,
+            trials=trials,
+            seed=seed,
+            reward_weights=weights,
+            protocol="two-attempt" if feedback else "single",
+            feedback=feedback,
+            suite_file=suite.source,
+            suite_sha256=suite.sha256,
+        ),
         code_version=__version__,
         status="incomplete",
         tool_schemas=_schema_records(registry, suite),
     )
-    store.create_run(run)
+    store.create_run(run, take_snapshot(suite))
     return run
 
 
@@ -119,20 +121,20 @@ async def collect(
 ) -> int:
     """Run every planned episode of ``run`` that is not stored yet; returns how many ran."""
     config = run.config
-    suite = load_suite(str(config["suite"]))
-    policies = [str(p) for p in config["policies"]]  # type: ignore[union-attr]
+    suite = run_suite(store, run).suite
+    policies = config.policies
     factories: dict[str, PolicyFactory] = {p: resolve_policy(p)[1] for p in policies}
     done = store.episode_keys(run.id)
     jobs = [
         job
-        for job in plan(suite, policies, int(config["trials"]), int(config["seed"]))  # type: ignore[arg-type]
+        for job in plan(suite, policies, config.trials, config.seed)
         if (job.task.id, job.policy, job.trial) not in done
     ]
     registry = suite.registry_factory()
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    weights = resolve_weights(_weights(config))
-    feedback_mode = str(config.get("feedback") or "")  # set: the two-attempt protocol
+    weights = resolve_weights(config.reward_weights)
+    feedback_mode = config.feedback or ""  # set: the two-attempt protocol
 
     async def one(job: Job) -> list[Episode]:
         async with gate:
@@ -230,11 +232,6 @@ def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Verd
         step.over_correction = judgement.over_correction
         step.correction_ok = judgement.post_ok
     return verdict
-
-
-def _weights(config: Mapping[str, JsonValue]) -> dict[str, float]:
-    raw = config.get("reward_weights") or {}
-    return {str(k): float(v) for k, v in raw.items()} if isinstance(raw, dict) else {}  # type: ignore[arg-type]
 
 
 def collect_sync(store: Store, run: Run, **kwargs: object) -> int:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from lightclaw.errors import UserError
 from lightclaw.policies.scripted import ReplayPolicy
+from lightclaw.rollouts.tasks import run_suite
 from lightclaw.runtime import Executor, Outcome, Revision, run_episode
 from lightclaw.schema import CallRecord, Episode, ErrorType, ToolCall
-from lightclaw.suites.loader import load_suite
 
 if TYPE_CHECKING:
     from lightclaw.envs import ToolEnv
@@ -84,6 +84,8 @@ class ReplayResult:
     recorded: Episode
     replayed: Episode
     differences: list[str]
+    note: str | None = None
+    """Set when the run's task file changed since collection (the snapshot was replayed)."""
 
     @property
     def identical(self) -> bool:
@@ -93,17 +95,14 @@ class ReplayResult:
 async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> ReplayResult:
     """Replay ``episode_id``; ``re_execute`` runs the tools again (final state compared)."""
     recorded = store.get_episode(episode_id)
-    run = store.get_run(recorded.run_id)
-    suite = load_suite(str(run.config.get("suite", recorded.suite)))
+    found = run_suite(store, store.get_run(recorded.run_id))
+    suite = found.suite
     task = next((t for t in suite.tasks if t.id == recorded.task_id), None)
     if task is None:
         raise UserError(
             f"task {recorded.task_id!r} of episode {episode_id} is no longer in "
             f"suite {suite.name!r}"
         )
-    revision = None
-    if recorded.parent_id is not None:  # attempt 2 continues its parent's conversation
-        revision = Revision(store.get_episode(recorded.parent_id), recorded.feedback or "")
     revision = None
     if recorded.parent_id is not None:  # attempt 2 continues its parent's conversation
         revision = Revision(store.get_episode(recorded.parent_id), recorded.feedback or "")
@@ -127,7 +126,7 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
         differences.append(
             f"episode.final_state: {recorded.final_state!r} != {replayed.final_state!r}"
         )
-    return ReplayResult(recorded, replayed, differences)
+    return ReplayResult(recorded, replayed, differences, found.note)
 
 
 def replay_sync(store: Store, episode_id: str, *, re_execute: bool = False) -> ReplayResult:

@@ -31,12 +31,13 @@ from lightclaw.schema.messages import (
     ToolSchema,
     UserMessage,
 )
-from lightclaw.schema.tasks import ExpectedCall, SimulatedUser, Task
+from lightclaw.schema.tasks import ExpectedCall, SimulatedUser, Task, TaskSnapshot
 from lightclaw.schema.trajectory import (
     FORMAT_VERSION,
     CallRecord,
     Episode,
     Run,
+    RunConfig,
     Step,
     ToolSchemaRecord,
 )
@@ -64,11 +65,13 @@ __all__ = [
     "Message",
     "RawOutput",
     "Run",
+    "RunConfig",
     "SelfCorrection",
     "SimulatedUser",
     "Step",
     "SystemMessage",
     "Task",
+    "TaskSnapshot",
     "ToolCall",
     "ToolResultMessage",
     "ToolSchema",

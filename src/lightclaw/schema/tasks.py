@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
@@ -63,3 +63,13 @@ class Task(BaseModel):
         if self.verifier is not None and self.answer_match != "python":
             raise ValueError("a 'verifier' is used only with answer_match 'python'")
         return self
+
+
+class TaskSnapshot(BaseModel):
+    """A task definition as stored with a run, with the tool docs it brought (if any)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Task
+    tool_docs: list[dict[str, Any]] | None = None
+    """For suites whose tools come with the task file (BFCL): the function docs offered."""

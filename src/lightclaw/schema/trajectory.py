@@ -100,6 +100,24 @@ class Episode(_Record):
     duration_ns: int = Field(default=0, ge=0)
 
 
+class RunConfig(_Record):
+    """How a run was planned: what ``lightclaw collect --resume`` rebuilds the plan from."""
+
+    suite: str
+    """The suite spec as given: a built-in name, ``bfcl:PATH`` or a task-file path."""
+    policies: list[str] = Field(default_factory=list)
+    trials: int = Field(default=1, ge=1)
+    seed: int = 0
+    reward_weights: dict[str, float] = Field(default_factory=dict)
+    protocol: Literal["single", "two-attempt"] = "single"
+    feedback: Literal["generic", "verifier"] | None = None
+    """With the two-attempt protocol: the feedback given between the attempts."""
+    suite_file: str | None = None
+    """The absolute path of the task (or BFCL question) file, for suites loaded from a file."""
+    suite_sha256: str | None = None
+    """The sha256 of that file's bytes at collection: a later edit is detected, never used."""
+
+
 class ToolSchemaRecord(_Record):
     """A tool's JSON schema as offered in a run, with its stable hash."""
 
@@ -118,7 +136,7 @@ class Run(_Record):
     suite: str
     policy: str
     model: str | None = None
-    config: dict[str, JsonValue] = Field(default_factory=dict)
+    config: RunConfig
     code_version: str
     status: RunStatus = "running"
     tool_schemas: list[ToolSchemaRecord] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lightclaw.errors import RuntimeBug
+from lightclaw.schema.tasks import Task, TaskSnapshot
 from lightclaw.schema.trajectory import Episode, Run
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ CALL_INSERT = (
 RUN_INSERT = (
     "INSERT INTO runs (id, created, source, suite, policy, model, status, code_version, version,"
     " record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+RUN_TASK_INSERT = (
+    "INSERT INTO run_tasks (run_id, task_id, idx, record, tool_docs) VALUES (?, ?, ?, ?, ?)"
 )
 TOOL_SCHEMA_INSERT = (
     "INSERT INTO tool_schemas (run_id, name, idx, hash, json_schema) VALUES (?, ?, ?, ?, ?)"
@@ -131,3 +135,25 @@ def _flag(value: bool | None) -> int | None:
 def assemble_episode(record: str) -> Episode:
     """Rebuild an Episode from its stored record."""
     return Episode.model_validate_json(record)
+
+
+def task_snapshot_rows(run_id: str, tasks: Sequence[TaskSnapshot]) -> list[Row]:
+    """The ``run_tasks`` rows of a run's task snapshot (suite order kept in ``idx``)."""
+    return [
+        (
+            run_id,
+            stored.task.id,
+            i,
+            stored.task.model_dump_json(),
+            None if stored.tool_docs is None else json.dumps(stored.tool_docs, ensure_ascii=False),
+        )
+        for i, stored in enumerate(tasks)
+    ]
+
+
+def assemble_task(record: str, tool_docs: str | None) -> TaskSnapshot:
+    """Rebuild a snapshotted task from its row."""
+    return TaskSnapshot(
+        task=Task.model_validate_json(record),
+        tool_docs=None if tool_docs is None else json.loads(tool_docs),
+    )

@@ -16,12 +16,15 @@ from lightclaw.store.records import (
     CALL_INSERT,
     EPISODE_INSERT,
     RUN_INSERT,
+    RUN_TASK_INSERT,
     STEP_INSERT,
     TOOL_SCHEMA_INSERT,
     assemble_episode,
     assemble_run,
+    assemble_task,
     episode_rows,
     run_rows,
+    task_snapshot_rows,
 )
 from lightclaw.store.summary import RunSummary
 from lightclaw.store.writer import EpisodeWriter
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from types import TracebackType
 
+    from lightclaw.schema.tasks import TaskSnapshot
     from lightclaw.schema.trajectory import Episode, Run, RunStatus
 
 _RECENT_IDS = 20
@@ -96,13 +100,17 @@ class Store:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def create_run(self, run: Run) -> None:
-        """Store a new run with its tool schemas; an existing id is a UserError."""
+    def create_run(self, run: Run, tasks: Sequence[TaskSnapshot] = ()) -> None:
+        """Store a new run with its tool schemas and the snapshot of its task definitions
+        (one transaction); an existing id is a UserError."""
         row, schemas = run_rows(run)
+        task_rows = task_snapshot_rows(run.id, tasks)
         try:
             with self._write() as conn:
                 conn.execute(RUN_INSERT, row)
                 conn.executemany(TOOL_SCHEMA_INSERT, schemas)
+                if task_rows:
+                    conn.executemany(RUN_TASK_INSERT, task_rows)
         except sqlite3.IntegrityError as exc:
             if "runs.id" in str(exc):
                 raise UserError(f"run {run.id!r} already exists in {self.path}") from exc
@@ -127,6 +135,17 @@ class Store:
                 (run_id,),
             ).fetchall()
         return assemble_run(row[0], row[1], schemas)
+
+    def run_tasks(self, run_id: str) -> list[TaskSnapshot]:
+        """The task definitions snapshotted with the run, in suite order (empty for a run
+        stored before snapshots existed; unknown id: UnknownChoiceError)."""
+        with self._read() as conn:
+            if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                raise UnknownChoiceError("run", run_id, self._run_ids(conn))
+            rows = conn.execute(
+                "SELECT record, tool_docs FROM run_tasks WHERE run_id = ? ORDER BY idx", (run_id,)
+            ).fetchall()
+        return [assemble_task(record, docs) for record, docs in rows]
 
     def list_runs(self, limit: int | None = None) -> list[RunSummary]:
         """Runs newest first, with episode and step counts."""

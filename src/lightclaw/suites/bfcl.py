@@ -8,6 +8,7 @@ function doc, records the call and returns ``{"status": "recorded"}``.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from pathlib import Path
@@ -187,12 +188,19 @@ def _prompt(question: Any) -> tuple[str | None, str]:
     return ("\n".join(system) or None), "\n".join(user)
 
 
-def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def _lines(path: Path, digest: Any = None) -> list[tuple[int, dict[str, Any]]]:
     shown = str(path)
     if not path.is_file():
         raise TaskFileError(shown, None, None, "BFCL file does not exist")
+    data = path.read_bytes()
+    if digest is not None:
+        digest.update(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TaskFileError(shown, None, None, f"not UTF-8 text: {exc.reason}") from None
     out = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         if raw.strip():
             try:
                 out.append((number, json.loads(raw)))
@@ -206,14 +214,18 @@ def load_bfcl(path: Path | str, answers: Path | str | None = None) -> Suite:
     file = Path(path)
     answer_file = Path(answers) if answers else file.parent / "possible_answer" / file.name
     truth: dict[str, list[dict[str, Any]]] = {}
+    digest = hashlib.sha256()
+    numbered = _lines(file, digest)
     if answer_file.is_file():
         truth = {row["id"]: row["ground_truth"] for _, row in _lines(answer_file)}
+    lines: dict[str, int] = {}
     docs: dict[str, list[dict[str, Any]]] = {}
     own_docs: dict[str, list[dict[str, Any]]] = {}
     tasks = []
-    for number, row in _lines(file):
+    for number, row in numbered:
         try:
             task_id, category = row["id"], category_of(row["id"])
+            lines[task_id] = number
             functions: list[dict[str, Any]] = row["function"]
             own_docs[task_id] = functions
             for doc in functions:
@@ -252,11 +264,20 @@ def load_bfcl(path: Path | str, answers: Path | str | None = None) -> Suite:
         return ToolRegistry(BfclTool(variants) for variants in docs.values())
 
     def task_registry(task: Task) -> ToolRegistry:  # exactly the docs this question offers
-        return ToolRegistry(BfclTool([doc]) for doc in own_docs[task.id])
+        return registry_from_docs(own_docs[task.id])
 
     return Suite(
         name=f"bfcl:{file.stem}",
         tasks=tuple(tasks),
         registry_factory=registry,
         task_registry=task_registry,
+        source=str(file.resolve()),
+        sha256=digest.hexdigest(),
+        lines=lines,
+        tool_docs=lambda task: own_docs.get(task.id),
     )
+
+
+def registry_from_docs(docs: list[dict[str, Any]]) -> ToolRegistry:
+    """The registry of one BFCL question's function docs (as snapshotted with a run)."""
+    return ToolRegistry(BfclTool([doc]) for doc in docs)

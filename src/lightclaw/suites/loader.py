@@ -5,12 +5,13 @@ Every task is validated on load; the FIRST problem raises :class:`~lightclaw.err
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -143,6 +144,13 @@ def load_tasks(path: Path | str, registry: ToolRegistry | None = None) -> list[T
     list of task mappings, or a mapping with a ``tasks`` list. With ``registry``, every tool a
     task names must be registered. Raises :class:`TaskFileError` on the first problem.
     """
+    return [task for _, task in load_numbered_tasks(path, registry)[0]]
+
+
+def load_numbered_tasks(
+    path: Path | str, registry: ToolRegistry | None = None
+) -> tuple[list[tuple[int, Task]], bytes]:
+    """Like :func:`load_tasks`, with each task's line number, and the file's bytes."""
     file = Path(path)
     shown = str(path)
     if not file.is_file():
@@ -156,15 +164,16 @@ def load_tasks(path: Path | str, registry: ToolRegistry | None = None) -> list[T
             None,
             f"unsupported task file type {suffix or '(none)'!r}; use .jsonl, .yaml or .yml",
         )
+    data = file.read_bytes()
     try:
-        text = file.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TaskFileError(shown, None, None, f"not UTF-8 text: {exc.reason}") from None
     items = _jsonl_items(shown, text) if suffix in JSONL_SUFFIXES else _yaml_items(shown, text)
-    tasks: list[Task] = []
+    tasks: list[tuple[int, Task]] = []
     first_line: dict[str, int] = {}
-    for line, data in items:
-        task = _validate(shown, line, data)
+    for line, item in items:
+        task = _validate(shown, line, item)
         if task.id in first_line:
             raise TaskFileError(
                 shown,
@@ -174,10 +183,10 @@ def load_tasks(path: Path | str, registry: ToolRegistry | None = None) -> list[T
             )
         first_line[task.id] = line
         _check_tools(shown, line, task, registry)
-        tasks.append(task)
+        tasks.append((line, task))
     if not tasks:
         raise TaskFileError(shown, None, None, "the file contains no tasks")
-    return tasks
+    return tasks, data
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,14 @@ class Suite:
     registry_factory: Callable[[], ToolRegistry]
     task_registry: Callable[[Task], ToolRegistry] | None = None
     """For suites whose tasks define their own tools (BFCL: one name, several docs)."""
+    source: str | None = None
+    """The absolute path of the file the tasks were loaded from (None for built-in suites)."""
+    sha256: str | None = None
+    """The sha256 of that file's bytes when it was loaded."""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Task id -> the line of the file that defines it (for errors that name file:line)."""
+    tool_docs: Callable[[Task], list[dict[str, Any]] | None] = lambda task: None
+    """The tool docs a task brings with it (BFCL function docs), kept in the run's snapshot."""
 
     def registry_for(self, task: Task, shared: ToolRegistry) -> ToolRegistry:
         """The registry ``task`` runs against: its own if the suite has one, else ``shared``."""
@@ -238,5 +255,12 @@ def load_suite(spec: str) -> Suite:
     looks_like_file = path.suffix.lower() in JSONL_SUFFIXES + YAML_SUFFIXES or path.exists()
     if not looks_like_file:
         raise UnknownChoiceError("suite", spec, SUITES)
-    tasks = load_tasks(path, registry=core_registry())
-    return Suite(name=path.stem, tasks=tuple(tasks), registry_factory=core_registry)
+    numbered, data = load_numbered_tasks(path, registry=core_registry())
+    return Suite(
+        name=path.stem,
+        tasks=tuple(task for _, task in numbered),
+        registry_factory=core_registry,
+        source=str(path.resolve()),
+        sha256=hashlib.sha256(data).hexdigest(),
+        lines={task.id: line for line, task in numbered},
+    )
