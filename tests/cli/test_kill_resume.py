@@ -69,3 +69,73 @@ def test_sigkill_then_resume(home: Path, tmp_path: Path) -> None:
     assert {e.trial for e in after.values()} == set(range(trials))
     for eid, ep in before.items():  # what was stored before the kill is untouched
         assert after[eid] == ep
+
+
+def test_sigkill_of_a_user_task_file_collect_keeps_finished_episodes(
+    home: Path, tmp_path: Path
+) -> None:
+    """No tool of this file ever waits: episodes must still reach the store as they finish."""
+    tasks = [t for t in load_suite("core").tasks if t.id.startswith("units-")][:2]
+    path = tmp_path / "my_tasks.jsonl"
+    path.write_text("".join(t.model_dump_json() + "\n" for t in tasks))
+    trials = 1500  # ~3x2x1500 episodes: far longer than it takes to see the first ones stored
+    env = dict(os.environ, LIGHTCLAW_HOME=str(home))
+    cmd = [sys.executable, "-m", "lightclaw.cli.main", "collect", "--suite", str(path)]
+    cmd += ["--policy", "scripted:sloppy", "--policy", "scripted:stubborn"]
+    proc = subprocess.Popen(
+        [*cmd, "--trials", str(trials)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    db = home / "lightclaw.db"
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and stored == 0 and proc.poll() is None:
+        time.sleep(0.05)
+        if db.exists():
+            with Store(db) as store:
+                stored = store.count_episodes()
+    os.kill(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, err
+    planned = 2 * len(tasks) * trials
+    with Store(db) as store:
+        (run,) = store.list_runs()
+        before = {e.id: e for e in store.iter_episodes(run.id)}
+    assert 0 < len(before) < planned
+    assert run.status == "incomplete"
+
+    assert main(["collect", "--resume", run.id]) == 0
+    with Store(db) as store:
+        after = {e.id: e for e in store.iter_episodes(run.id)}
+        assert store.get_run(run.id).status == "complete"
+        keys = {(e.task_id, e.policy, e.trial) for e in after.values()}
+    assert len(after) == planned == len(keys)
+    for eid, ep in before.items():  # what was stored before the kill is untouched
+        assert after[eid] == ep
+
+
+def test_two_concurrent_resumes_of_one_run_both_finish_without_duplicates(
+    home: Path, tmp_path: Path
+) -> None:
+    tasks = [t for t in load_suite("core").tasks if t.id.startswith("units-")][:2]
+    path = tmp_path / "my_tasks.jsonl"
+    path.write_text("".join(t.model_dump_json() + "\n" for t in tasks))
+    with Store(home / "lightclaw.db") as store:
+        from lightclaw.rollouts.collect import start_run
+
+        run = start_run(store, str(path), ["scripted:sloppy", "scripted:stubborn"], trials=600)
+    env = dict(os.environ, LIGHTCLAW_HOME=str(home))
+    cmd = [sys.executable, "-m", "lightclaw.cli.main", "collect", "--resume", run.id]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    errors = [p.communicate()[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    with Store(home / "lightclaw.db") as store:
+        episodes = list(store.iter_episodes(run.id))
+        assert store.get_run(run.id).status == "complete"
+    keys = {(e.task_id, e.policy, e.trial, e.attempt) for e in episodes}
+    assert len(episodes) == len(keys) == 2 * len(tasks) * 600

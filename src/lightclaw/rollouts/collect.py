@@ -119,7 +119,14 @@ async def collect(
     show_progress: bool | None = None,
     on_episode: Callable[[Episode], None] | None = None,
 ) -> int:
-    """Run every planned episode of ``run`` that is not stored yet; returns how many ran."""
+    """Run every planned episode of ``run`` that is not stored yet; returns how many ran.
+
+    ``concurrency`` workers take jobs from the plan; each finished job (both attempts of a
+    two-attempt pair together) goes straight to the store's batched writer, which commits at
+    least every second, so a killed process keeps what finished before its last commit
+    whatever the suite. Episodes that another process stored meanwhile (two resumes of one
+    run) are skipped, not duplicated.
+    """
     config = run.config
     suite = run_suite(store, run).suite
     policies = config.policies
@@ -131,33 +138,48 @@ async def collect(
         if (job.task.id, job.policy, job.trial) not in done
     ]
     registry = suite.registry_factory()
-    gate = asyncio.Semaphore(max(1, concurrency))
-
     weights = resolve_weights(config.reward_weights)
     feedback_mode = config.feedback or ""  # set: the two-attempt protocol
 
     async def one(job: Job) -> list[Episode]:
-        async with gate:
-            own = suite.registry_for(job.task, registry)
-            first = await _attempt(job, factories, own, run.id, suite.name, None)
-            verdict = evaluate(job.task, first, weights)
-            if not feedback_mode:
-                return [first]
-            revision = Revision(first, feedback_for(verdict, feedback_mode))
-            second = await _attempt(job, factories, own, run.id, suite.name, revision)
-            return [first, evaluate_revision(job.task, first, second, weights)]
+        own = suite.registry_for(job.task, registry)
+        first = await _attempt(job, factories, own, run.id, suite.name, None)
+        verdict = evaluate(job.task, first, weights)
+        if not feedback_mode:
+            return [first]
+        revision = Revision(first, feedback_for(verdict, feedback_mode))
+        second = await _attempt(job, factories, own, run.id, suite.name, revision)
+        return [first, evaluate_revision(job.task, first, second, weights)]
 
+    finished: asyncio.Queue[list[Episode] | Exception] = asyncio.Queue()
+    todo = iter(jobs)  # shared by the workers: each job is taken once
+
+    async def worker() -> None:
+        for job in todo:
+            try:
+                finished.put_nowait(await one(job))
+            except Exception as exc:  # a runtime bug: the consumer re-raises it
+                finished.put_nowait(exc)
+                return
+            await asyncio.sleep(0)  # let the consumer store it before the next job starts
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(max(1, concurrency), len(jobs)))]
     bar = progress(f"collect {run.id}", len(jobs), enabled=show_progress)
-    with bar as advance, store.writer() as writer:
-        for next_done in asyncio.as_completed([one(job) for job in jobs]):
-            attempts = await next_done
-            for episode in attempts:  # the attempts of one job are stored together
-                writer.add(episode)
-            writer.flush()
-            if on_episode is not None:
-                for episode in attempts:
-                    on_episode(episode)
-            advance()
+    try:
+        with bar as advance, store.writer(skip_stored=True) as writer:
+            for _ in jobs:
+                attempts = await finished.get()
+                if isinstance(attempts, Exception):
+                    raise attempts
+                writer.add(*attempts)  # the attempts of one job are stored together
+                if on_episode is not None:
+                    for episode in attempts:
+                        on_episode(episode)
+                advance()
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
     store.set_run_status(run.id, "complete")
     return len(jobs)
 

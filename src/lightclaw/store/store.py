@@ -180,18 +180,25 @@ class Store:
 
     # -- episodes -----------------------------------------------------------------------------
 
-    def add_episodes(self, episodes: Sequence[Episode]) -> None:
-        """Store episodes (with steps and calls) in one transaction: all or nothing.
+    def add_episodes(self, episodes: Sequence[Episode], *, skip_stored: bool = False) -> int:
+        """Store episodes (with steps and calls) in one transaction: all or nothing; returns
+        how many were written.
 
-        Their runs must exist; an episode id or (run, task, policy, trial) already stored is a
-        UserError and nothing of the batch is written.
+        Their runs must exist; an episode id or (run, task, policy, trial, attempt) already
+        stored is a UserError and nothing of the batch is written — unless ``skip_stored``,
+        which leaves out the episodes whose key is already stored (checked inside the write
+        transaction, so two writers never both store one key).
         """
         if not episodes:
-            return
-        ep_rows, step_rows, call_rows = episode_rows(episodes)
+            return 0
         run_ids = sorted({ep.run_id for ep in episodes})
         try:
             with self._write() as conn:
+                if skip_stored:
+                    episodes = [ep for ep in episodes if not self._stored(conn, ep)]
+                    if not episodes:
+                        return 0
+                ep_rows, step_rows, call_rows = episode_rows(episodes)
                 marks = ",".join("?" * len(run_ids))
                 known = {
                     r[0]
@@ -205,6 +212,18 @@ class Store:
                 conn.executemany(CALL_INSERT, call_rows)
         except sqlite3.IntegrityError as exc:
             raise UserError(self._conflict(episodes, exc)) from exc
+        return len(episodes)
+
+    @staticmethod
+    def _stored(conn: sqlite3.Connection, ep: Episode) -> bool:
+        return (
+            conn.execute(
+                "SELECT 1 FROM episodes WHERE run_id = ? AND task_id = ? AND policy = ?"
+                " AND trial = ? AND attempt = ?",
+                (ep.run_id, ep.task_id, ep.policy, ep.trial, ep.attempt),
+            ).fetchone()
+            is not None
+        )
 
     def _conflict(self, episodes: Sequence[Episode], exc: sqlite3.IntegrityError) -> str:
         """Name the episode that made a batch fail."""
@@ -229,9 +248,13 @@ class Store:
                 seen_keys.add(key)
         return f"episodes not stored ({exc}); nothing of the batch was written"
 
-    def writer(self, batch_size: int = 256, flush_interval: float = 1.0) -> EpisodeWriter:
+    def writer(
+        self, batch_size: int = 256, flush_interval: float = 1.0, *, skip_stored: bool = False
+    ) -> EpisodeWriter:
         """A buffered writer: flushes every ``batch_size`` episodes or ``flush_interval`` s."""
-        return EpisodeWriter(self, batch_size=batch_size, flush_interval=flush_interval)
+        return EpisodeWriter(
+            self, batch_size=batch_size, flush_interval=flush_interval, skip_stored=skip_stored
+        )
 
     def get_episode(self, episode_id: str) -> Episode:
         """The episode with its steps in order, equal to the one stored."""
