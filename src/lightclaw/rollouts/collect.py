@@ -256,5 +256,21 @@ def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Verd
     return verdict
 
 
-def collect_sync(store: Store, run: Run, **kwargs: object) -> int:
-    return asyncio.run(collect(store, run, **kwargs))  # type: ignore[arg-type]
+def collect_sync(
+    store: Store,
+    run: Run,
+    *,
+    concurrency: int = 8,
+    show_progress: bool | None = None,
+    on_episode: Callable[[Episode], None] | None = None,
+) -> int:
+    """Blocking wrapper of :func:`collect` (starts its own event loop)."""
+    return asyncio.run(
+        collect(
+            store,
+            run,
+            concurrency=concurrency,
+            show_progress=show_progress,
+            on_episode=on_episode,
+        )
+    )
