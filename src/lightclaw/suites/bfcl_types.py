@@ -50,8 +50,13 @@ CATEGORIES = (
     "parallel_multiple",
     "irrelevance",
     "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
+    "live_irrelevance",
 )
-"""The categories ``lightclaw bfcl score`` reports (any id prefix is scored by the same rules)."""
+"""BFCL v4's Python single-turn categories judged by the AST checker (or, for the irrelevance
+ones, by "no call"): the categories ``lightclaw bfcl score`` scores."""
 
 DecodedCall = dict[str, dict[str, Any]]
 
@@ -103,6 +108,30 @@ def is_empty_output(decoded: object) -> bool:
         return True
     assert isinstance(decoded, list)
     return len(decoded) == 0 or (len(decoded) == 1 and len(decoded[0]) == 0)
+
+
+def name_styles(function_docs: list[dict[str, Any]], result: object) -> tuple[int, int]:
+    """How a function-calling ``result`` spells dotted function names: ``(underscored, dotted)``.
+
+    ``underscored`` counts calls whose name is not a documented name but is one with ``.``
+    replaced by ``_`` (what BFCL's function-calling handlers show a model when their
+    ``underscore_to_dot`` setting is on); ``dotted`` counts calls that name a dotted function
+    as documented. Only list-shaped results count: a prompting model's Python-syntax string
+    always saw the documented names.
+    """
+    if not isinstance(result, list):
+        return 0, 0
+    names = {str(doc.get("name")) for doc in function_docs if isinstance(doc, dict)}
+    renamed = {name.replace(".", "_") for name in names if "." in name} - names
+    underscored = dotted = 0
+    for item in result:
+        if isinstance(item, dict) and len(item) == 1:
+            name = next(iter(item))
+            if name in renamed:
+                underscored += 1
+            elif name in names and "." in name:
+                dotted += 1
+    return underscored, dotted
 
 
 def decode_result(result: object) -> object:
