@@ -58,10 +58,11 @@ def test_result_shapes_and_verdicts(tmp_path: Path) -> None:
     questions, answers = files("simple_python")
     rows = oracle_results("simple_python")[:4]
     rows[1]["result"] = "[math.factorial(number=5)]"  # prompting model: Python syntax
-    rows[2]["result"] = [{"math.hypot": json.dumps({"x": 4, "y": 5})}]  # FC model: JSON string
+    rows[2]["result"] = "[math.hypot(x=4, y=5 - 1 + 1)]"  # arithmetic on literals
     rows[3]["result"] = "[algebra.quadratic_roots(a=1, b=-3, c=3)]"  # wrong value
     rows.append({"id": "simple_python_4", "result": "I cannot call functions"})
     score = score_files(questions, answers, write(tmp_path / "r.jsonl", rows))
+    assert not score.function_calling
     verdicts = {s.id: (s.valid, s.error_type, s.lightclaw_error) for s in score.samples}
     assert verdicts == {
         "simple_python_0": (True, None, None),
@@ -71,6 +72,30 @@ def test_result_shapes_and_verdicts(tmp_path: Path) -> None:
         "simple_python_4": (False, "ast_decoder:decoder_failed", "invalid_format"),
     }
     assert score.categories[0].correct == 3 and score.categories[0].total == 5
+
+
+def test_function_calling_file_reads_strings_as_text(tmp_path: Path) -> None:
+    """As BFCL's FC handlers decode: JSON-string arguments; a string is the model's text."""
+    questions, answers = files("simple_python")
+    rows: list[dict[str, Any]] = [
+        {"id": "simple_python_0", "result": [{"calculate_triangle_area": '{"base": 10, "height": 5}'}]},  # noqa: E501
+        {"id": "simple_python_1", "result": "[math.factorial(number=5)]"},  # text, not a call
+        {"id": "simple_python_2", "result": [{"math.hypot": '{"x": 4, "y": 5}', "id": "c1"}]},
+        {"id": "simple_python_3", "result": [{"algebra.quadratic_roots": '{"a": 1'}]},
+        {"id": "simple_python_4", "result": [{"solve_quadratic_equation": "{}"}, {}]},
+        {"id": "simple_python_5", "result": ""},  # no call at all
+    ]  # fmt: skip
+    score = score_files(questions, answers, write(tmp_path / "r.jsonl", rows))
+    assert score.function_calling
+    verdicts = {s.id: (s.valid, s.error_type) for s in score.samples}
+    assert verdicts == {
+        "simple_python_0": (True, None),
+        "simple_python_1": (False, "ast_decoder:decoder_failed"),
+        "simple_python_2": (True, None),  # BFCL reads the first key only
+        "simple_python_3": (False, "ast_decoder:decoder_failed"),
+        "simple_python_4": (False, "ast_decoder:decoder_failed"),
+        "simple_python_5": (False, "simple_function_checker:wrong_count"),
+    }
 
 
 def test_bad_lines_are_named_and_skipped(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from lightclaw.suites.bfcl_types import (
     BfclDataError,
     category_of,
     decode_result,
+    is_function_calling_result,
     name_styles,
 )
 from lightclaw.verify.bfcl_checker import BfclVerdict, check
@@ -65,6 +66,8 @@ class BfclScore(BaseModel):
     skipped: list[str]
     underscore_to_dot: bool = False
     """Function names were compared with ``.`` as ``_`` (BFCL's ``underscore_to_dot``)."""
+    function_calling: bool = False
+    """Some result is in BFCL's function-calling shape, so string results are text answers."""
     underscored_calls: int = 0
     """Calls that named a dotted function with ``_`` when detection was on (0 when forced)."""
     nothing_scored: str | None = None
@@ -116,14 +119,16 @@ def score_sample(
     category: str,
     *,
     underscore_to_dot: bool = False,
+    function_calling: bool = False,
 ) -> BfclVerdict:
     """Decode one model ``result`` and judge it (a decoding failure is BFCL's decoder_failed).
 
     ``underscore_to_dot``: the model saw ``.`` in function names as ``_`` (BFCL's setting of
-    that name for function-calling models).
+    that name for function-calling models). ``function_calling``: the result comes from a
+    function-calling model's file, so a string result is its text answer, not call syntax.
     """
     try:
-        decoded = decode_result(result)
+        decoded = decode_result(result, function_calling=function_calling)
     except (ValueError, RecursionError) as exc:
         if "irrelevance" in category:
             return BfclVerdict(valid=True)
@@ -206,6 +211,7 @@ def score_files(
     underscored = sum(u for u, _ in counts)
     detected = underscored > sum(d for _, d in counts)
     dots = detected if underscore_to_dot is None else underscore_to_dot
+    function_calling = any(is_function_calling_result(line.result) for line in lines)
     samples: list[SampleVerdict] = []
     other: list[str] = []
     for line in lines:
@@ -229,6 +235,7 @@ def score_files(
                 line.result,
                 line.category,
                 underscore_to_dot=dots,
+                function_calling=function_calling,
             )
         except BfclDataError as exc:
             skipped.append(f"{line.where}: {exc}")
@@ -246,6 +253,7 @@ def score_files(
         samples=samples,
         skipped=skipped,
         underscore_to_dot=dots,
+        function_calling=function_calling,
         underscored_calls=underscored if underscore_to_dot is None else 0,
         nothing_scored=reason,
     )
