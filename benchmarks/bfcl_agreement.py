@@ -11,7 +11,7 @@ Run: ``./dev bfcl-agreement [--sample N] [--venv DIR] [--json FILE]``
 2. Cases are built from tests/data/bfcl: every answered entry (or ``--sample N`` per category)
    times perturbations (wrong or differently spelt function name, missing required or optional
    argument, wrong type, wrong value, extra argument, dropped / duplicated / reordered calls,
-   undecodable output, ...), and five to six outputs per irrelevance question. Each case is
+   undecodable output, ...), and six or seven outputs per irrelevance question. Each case is
    written as a BFCL result line in three model modes (:data:`MODES`): a function-calling model
    with BFCL's ``underscore_to_dot`` (names with ``_`` for ``.``), a function-calling model
    without it, and a prompting model (Python call syntax).
