@@ -22,6 +22,7 @@ from lightclaw.suites.bfcl_types import decode_result, is_function_calling_resul
         ("[f(a=(4 - 1) * 2 / 2 + 1)]", {"a": 4.0}),
         ("[f(a=2 ** 10, b=-(3) + 1)]", {"a": 1024, "b": -2}),
         ("[f(a=[1] * 3)]", {"a": [1, 1, 1]}),
+        ("[f(a={'x': 1} | {'y': 2})]", {"a": {"x": 1, "y": 2}}),
         # Names and calls without keywords read as their text; a subscript as BFCL writes it.
         ("[f(a=user_input, b=str(5))]", {"a": "user_input", "b": "str(5)"}),
         ("[f(a=inputs[0, 1])]", {"a": "inputs[(0, 1)]"}),
@@ -46,6 +47,7 @@ def test_python_syntax_values(text: str, expected: dict[str, Any]) -> None:
         "[f(a='x' * 10 ** 9)]",
         "[f(a=1), 2]",
         "[f(a=1",
+        "[f(a=" + "-" * 100_000 + "5)]",  # was a MemoryError in the parser
     ],
 )
 def test_python_syntax_that_does_not_decode(text: str) -> None:

@@ -121,7 +121,7 @@ def name_styles(function_docs: list[dict[str, Any]], result: object) -> tuple[in
     as documented. Only list-shaped results count: a prompting model's Python-syntax string
     always saw the documented names.
     """
-    if not isinstance(result, list):
+    if not isinstance(result, list) or not isinstance(function_docs, list):
         return 0, 0
     names = {str(doc.get("name")) for doc in function_docs if isinstance(doc, dict)}
     renamed = {name.replace(".", "_") for name in names if "." in name} - names
@@ -187,6 +187,8 @@ def _parse_python_calls(text: str) -> list[DecodedCall]:
         tree = ast.parse(body.strip().strip("'"), mode="eval").body
     except SyntaxError as exc:
         raise ValueError(f"not Python call syntax: {exc.msg}") from None
+    except (MemoryError, RecursionError):  # the parser gives up on very deep nesting
+        raise ValueError("not Python call syntax: nested too deeply") from None
     calls = [tree] if isinstance(tree, ast.Call) else getattr(tree, "elts", None)
     if calls is None:
         raise ValueError("expected a list of function calls")
@@ -272,6 +274,11 @@ def _arithmetic(node: ast.expr) -> Any:
         items = [_arithmetic(item) for item in node.elts]
         kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
         return kind(items)
+    if isinstance(node, ast.Dict) and all(key is not None for key in node.keys):
+        return {
+            _arithmetic(cast("ast.expr", key)): _arithmetic(value)
+            for key, value in zip(node.keys, node.values, strict=True)
+        }
     if isinstance(node, ast.UnaryOp):
         return _OPERATORS[type(node.op)](_arithmetic(node.operand))
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
