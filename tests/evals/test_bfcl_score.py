@@ -58,10 +58,11 @@ def test_result_shapes_and_verdicts(tmp_path: Path) -> None:
     questions, answers = files("simple_python")
     rows = oracle_results("simple_python")[:4]
     rows[1]["result"] = "[math.factorial(number=5)]"  # prompting model: Python syntax
-    rows[2]["result"] = [{"math.hypot": json.dumps({"x": 4, "y": 5})}]  # FC model: JSON string
+    rows[2]["result"] = "[math.hypot(x=4, y=5 - 1 + 1)]"  # arithmetic on literals
     rows[3]["result"] = "[algebra.quadratic_roots(a=1, b=-3, c=3)]"  # wrong value
     rows.append({"id": "simple_python_4", "result": "I cannot call functions"})
     score = score_files(questions, answers, write(tmp_path / "r.jsonl", rows))
+    assert not score.function_calling
     verdicts = {s.id: (s.valid, s.error_type, s.lightclaw_error) for s in score.samples}
     assert verdicts == {
         "simple_python_0": (True, None, None),
@@ -71,6 +72,30 @@ def test_result_shapes_and_verdicts(tmp_path: Path) -> None:
         "simple_python_4": (False, "ast_decoder:decoder_failed", "invalid_format"),
     }
     assert score.categories[0].correct == 3 and score.categories[0].total == 5
+
+
+def test_function_calling_file_reads_strings_as_text(tmp_path: Path) -> None:
+    """As BFCL's FC handlers decode: JSON-string arguments; a string is the model's text."""
+    questions, answers = files("simple_python")
+    rows: list[dict[str, Any]] = [
+        {"id": "simple_python_0", "result": [{"calculate_triangle_area": '{"base": 10, "height": 5}'}]},  # noqa: E501
+        {"id": "simple_python_1", "result": "[math.factorial(number=5)]"},  # text, not a call
+        {"id": "simple_python_2", "result": [{"math.hypot": '{"x": 4, "y": 5}', "id": "c1"}]},
+        {"id": "simple_python_3", "result": [{"algebra.quadratic_roots": '{"a": 1'}]},
+        {"id": "simple_python_4", "result": [{"solve_quadratic_equation": "{}"}, {}]},
+        {"id": "simple_python_5", "result": ""},  # no call at all
+    ]  # fmt: skip
+    score = score_files(questions, answers, write(tmp_path / "r.jsonl", rows))
+    assert score.function_calling
+    verdicts = {s.id: (s.valid, s.error_type) for s in score.samples}
+    assert verdicts == {
+        "simple_python_0": (True, None),
+        "simple_python_1": (False, "ast_decoder:decoder_failed"),
+        "simple_python_2": (True, None),  # BFCL reads the first key only
+        "simple_python_3": (False, "ast_decoder:decoder_failed"),
+        "simple_python_4": (False, "ast_decoder:decoder_failed"),
+        "simple_python_5": (False, "simple_function_checker:wrong_count"),
+    }
 
 
 def test_bad_lines_are_named_and_skipped(tmp_path: Path) -> None:
@@ -151,3 +176,206 @@ def test_missing_file_is_one_line_user_error(tmp_path: Path) -> None:
              "--results", str(tmp_path / "missing.jsonl")])  # fmt: skip
     assert caught.value.exit_code == 2
     assert str(caught.value) == f"result file {tmp_path / 'missing.jsonl'} does not exist"
+
+
+# --- function-calling result files (BFCL's underscore_to_dot) ----------------------------------
+
+ANSWERED = ["simple_python", "multiple", "parallel", "parallel_multiple", "live_simple"]
+
+
+def fc_results(category: str, rename: bool) -> list[dict[str, Any]]:
+    """The possible answers as a function-calling model's BFCL result lines.
+
+    BFCL writes ``{"id", "result": [{name: "<JSON arguments>"}], "input_token_count", ...}``;
+    with ``rename`` the names are the ones such a model was shown (``.`` -> ``_``).
+    """
+    return [
+        {
+            "id": row["id"],
+            "result": [
+                {(name.replace(".", "_") if rename else name): json.dumps(arguments)}
+                for call in row["result"]
+                for name, arguments in call.items()
+            ],
+            "input_token_count": 812,
+            "output_token_count": 31,
+            "latency": 0.42,
+        }
+        for row in oracle_results(category)
+    ]
+
+
+def dotted_expected(category: str) -> set[str]:
+    """Ids whose expected calls name a function with a dot (renamed by FC handlers)."""
+    return {
+        row["id"]
+        for row in lines(files(category)[1])
+        if any("." in name for call in row["ground_truth"] for name in call)
+    }
+
+
+@pytest.mark.parametrize("category", ANSWERED)
+def test_function_calling_file_is_detected_and_scored_like_dotted_names(
+    tmp_path: Path, category: str
+) -> None:
+    questions, answers = files(category)
+    fc = write(tmp_path / "fc.jsonl", fc_results(category, rename=True))
+    dotted = write(tmp_path / "dotted.jsonl", fc_results(category, rename=False))
+    detected = score_files(questions, answers, fc)
+    plain = score_files(questions, answers, dotted)
+    assert detected.underscore_to_dot and detected.underscored_calls > 0
+    assert not plain.underscore_to_dot and plain.underscored_calls == 0
+    assert detected.categories == plain.categories
+    assert [s.model_dump() for s in detected.samples] == [s.model_dump() for s in plain.samples]
+    # Forcing it off reproduces the verdicts of before: every answer naming a dotted function
+    # is a wrong function name, every other one is still judged on its values.
+    forced = score_files(questions, answers, fc, underscore_to_dot=False)
+    renamed = dotted_expected(category)
+    assert renamed, category
+    wrong_name = ("wrong_func_name", "cannot_find_match")
+    for sample, same in zip(forced.samples, plain.samples, strict=True):
+        if sample.id in renamed:
+            assert not sample.valid and sample.error_type.endswith(wrong_name), sample.id
+            assert sample.lightclaw_error == "wrong_tool"
+        else:
+            assert sample == same
+    assert forced.categories[0].correct == plain.categories[0].correct - len(
+        renamed - {s.id for s in plain.samples if not s.valid}
+    )
+    # Forcing it on for a dotted file makes every dotted name a wrong one, as BFCL does.
+    on = score_files(questions, answers, dotted, underscore_to_dot=True)
+    assert {s.id for s in on.samples if not s.valid} >= renamed - {"live_simple_106-63-0"}
+
+
+def test_detection_follows_the_majority_and_ignores_prompting_output(tmp_path: Path) -> None:
+    questions, answers = files("simple_python")
+    rows = fc_results("simple_python", rename=False)
+    renamed = fc_results("simple_python", rename=True)
+    dotted = sorted(dotted_expected("simple_python"), key=lambda i: int(i.rsplit("_", 1)[1]))
+    # A few '_' names among many documented dotted ones: not a function-calling file.
+    by_id = {row["id"]: row for row in renamed}
+    mixed = [by_id[row["id"]] if row["id"] in dotted[:5] else row for row in rows]
+    score = score_files(questions, answers, write(tmp_path / "mixed.jsonl", mixed))
+    assert not score.underscore_to_dot and score.underscored_calls == 5
+    # A prompting model's Python-syntax strings never switch it on (BFCL only renames for FC).
+    prompting = [
+        {"id": row["id"], "result": f"[{name}(number=5)]"}
+        for row in renamed
+        for call in row["result"]
+        for name in call
+    ]
+    score = score_files(questions, answers, write(tmp_path / "prompting.jsonl", prompting))
+    assert not score.underscore_to_dot and score.underscored_calls == 0
+
+
+def test_cli_notes_detection_and_options_force_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions, answers = files("parallel_multiple")
+    fc = write(tmp_path / "fc.jsonl", fc_results("parallel_multiple", rename=True))
+    argv = ["bfcl", "score", "--questions", str(questions), "--answers", str(answers)]
+    argv += ["--results", str(fc)]
+    renamed_calls = sum(
+        "." in name for row in lines(answers) for call in row["ground_truth"] for name in call
+    )
+    assert cli(argv) == 0
+    printed = capsys.readouterr()
+    note = [line for line in printed.err.splitlines() if "function-calling" in line]
+    assert note == [
+        f"lightclaw: note: {fc} looks like a function-calling result file ({renamed_calls} "
+        "calls name a function with '_' for '.'); scoring with underscore-to-dot "
+        "(--no-underscore-to-dot to turn it off)"
+    ]
+    assert "200 │   200 │  100.00%" in printed.out
+    assert cli([*argv, "--no-underscore-to-dot"]) == 0
+    printed = capsys.readouterr()
+    assert "function-calling" not in printed.err
+    left = 200 - len(dotted_expected("parallel_multiple"))
+    assert f"{left} │   200 │   {left / 200:.2%}" in printed.out
+    assert cli([*argv, "--underscore-to-dot"]) == 0
+    printed = capsys.readouterr()
+    assert "function-calling" not in printed.err and "100.00%" in printed.out
+
+
+# --- exit codes -------------------------------------------------------------------------------
+
+
+def main_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from lightclaw.cli.main import main
+
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.err
+
+
+def test_unknown_category_exits_2_listing_the_valid_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions, answers = files("parallel")
+    results = write(tmp_path / "r.jsonl", oracle_results("parallel"))
+    code, err = main_cli(
+        ["bfcl", "score", "--questions", str(questions), "--answers", str(answers),
+         "--results", str(results), "--category", "NOSUCH"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2
+    assert err.splitlines() == [
+        "lightclaw: error: unknown BFCL category 'NOSUCH'; valid choices: irrelevance, "
+        "live_irrelevance, live_multiple, live_parallel, live_parallel_multiple, live_simple, "
+        "multiple, parallel, parallel_multiple, simple_python"
+    ]
+
+
+def test_scoring_nothing_exits_2_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions, answers = files("parallel")
+    base = ["bfcl", "score", "--questions", str(questions), "--answers", str(answers)]
+
+    def run_on(rows: list[Any], *extra: str) -> str:
+        results = write(tmp_path / "r.jsonl", rows)
+        code, err = main_cli([*base, "--results", str(results), *extra], capsys)
+        assert code == 2
+        assert len(err.splitlines()) == 1, err
+        assert "Traceback" not in err
+        return err.strip()
+
+    results = tmp_path / "r.jsonl"
+    assert run_on([]) == f"lightclaw: error: nothing was scored: {results} has no result lines"
+    unknown = [{"id": "simple_python_0", "result": []}, {"id": "parallel_9999", "result": []}]
+    assert run_on(unknown) == (
+        f"lightclaw: error: nothing was scored: none of the 2 result ids in {results} "
+        f"is among the questions in {questions}"
+    )
+    skipped = ["not json", {"id": "parallel_0"}]
+    assert run_on(skipped) == (
+        f"lightclaw: error: nothing was scored: none of the 2 result lines of {results} was "
+        f"scored: 2 skipped (first: {results}:1: invalid JSON: Expecting value (column 1))"
+    )
+    assert run_on(oracle_results("parallel")[:3], "--category", "multiple") == (
+        f"lightclaw: error: nothing was scored: none of the 3 result lines of {results} was "
+        "scored: 3 in categories other than 'multiple' (parallel)"
+    )
+    # Something scored: exit 0 even with skipped lines.
+    results = write(tmp_path / "r.jsonl", [*oracle_results("parallel")[:1], "not json"])
+    code, err = main_cli([*base, "--results", str(results)], capsys)
+    assert code == 0 and "skipped 1 item(s)" in err
+
+
+def test_categories_outside_the_python_ast_ones_are_skipped(tmp_path: Path) -> None:
+    questions = write(
+        tmp_path / "q.jsonl",
+        [*lines(files("parallel")[0])[:1], {"id": "simple_java_0", "function": []}],
+    )
+    results = write(
+        tmp_path / "r.jsonl",
+        [*oracle_results("parallel")[:1], {"id": "simple_java_0", "result": "[f(a=1)]"}],
+    )
+    score = score_files(questions, files("parallel")[1], results)
+    assert [s.id for s in score.samples] == ["parallel_0"]
+    assert score.skipped == [
+        f"{results}:2: result 'simple_java_0': category 'simple_java' is not scored (BFCL's "
+        "Python AST categories are simple_python, multiple, parallel, parallel_multiple, "
+        "irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, "
+        "live_irrelevance)"
+    ]

@@ -24,6 +24,13 @@ def add_parser(subparsers: Any) -> None:
     )
     score.add_argument("--results", required=True, type=Path, help="model result file")
     score.add_argument("--category", help="score only this category (e.g. parallel)")
+    score.add_argument(
+        "--underscore-to-dot",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="function names in the results use '_' for '.' (BFCL's setting for function-calling "
+        "models); default: detected from the result file",
+    )
     score.add_argument("--verbose", action="store_true", help="print every sample's verdict")
     score.add_argument("--out", type=Path, help="write per-sample verdicts to this JSONL file")
 
@@ -35,7 +42,22 @@ def run(args: argparse.Namespace) -> int:
 
     from lightclaw.evals.bfcl_score import score_files
 
-    report = score_files(args.questions, args.answers, args.results, args.category)
+    report = score_files(
+        args.questions,
+        args.answers,
+        args.results,
+        args.category,
+        underscore_to_dot=args.underscore_to_dot,
+    )
+    if report.nothing_scored is not None:
+        raise UserError(f"nothing was scored: {report.nothing_scored}")
+    if args.underscore_to_dot is None and report.underscore_to_dot:
+        print(
+            f"lightclaw: note: {args.results} looks like a function-calling result file "
+            f"({report.underscored_calls} calls name a function with '_' for '.'); scoring with "
+            "underscore-to-dot (--no-underscore-to-dot to turn it off)",
+            file=sys.stderr,
+        )
     out = Console(highlight=False, soft_wrap=True)
     if args.verbose:
         for sample in report.samples:
@@ -70,6 +92,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"skipped {len(report.skipped)} item(s):", file=sys.stderr)
         for message in report.skipped:
             print(f"  {message}", file=sys.stderr)
-    if not report.samples:
-        print("nothing was scored", file=sys.stderr)
     return 0

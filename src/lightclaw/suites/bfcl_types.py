@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import json
-from typing import Any
+import operator
+from collections.abc import Callable
+from typing import Any, cast
 
 from lightclaw.errors import UserError
 from lightclaw.schema import ErrorType
@@ -50,8 +52,13 @@ CATEGORIES = (
     "parallel_multiple",
     "irrelevance",
     "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
+    "live_irrelevance",
 )
-"""The categories ``lightclaw bfcl score`` reports (any id prefix is scored by the same rules)."""
+"""BFCL v4's Python single-turn categories judged by the AST checker (or, for the irrelevance
+ones, by "no call"): the categories ``lightclaw bfcl score`` scores."""
 
 DecodedCall = dict[str, dict[str, Any]]
 
@@ -105,25 +112,67 @@ def is_empty_output(decoded: object) -> bool:
     return len(decoded) == 0 or (len(decoded) == 1 and len(decoded[0]) == 0)
 
 
-def decode_result(result: object) -> object:
-    """Decode a leaderboard ``result`` into BFCL's decoded-call shape (best effort).
+def name_styles(function_docs: list[dict[str, Any]], result: object) -> tuple[int, int]:
+    """How a function-calling ``result`` spells dotted function names: ``(underscored, dotted)``.
 
-    A Python-syntax string is parsed (never evaluated); a list whose values are JSON strings is
-    decoded; anything else is returned unchanged for the format check. Raises ``ValueError``
-    (BFCL's ``ast_decoder:decoder_failed``) when a string does not parse.
+    ``underscored`` counts calls whose name is not a documented name but is one with ``.``
+    replaced by ``_`` (what BFCL's function-calling handlers show a model when their
+    ``underscore_to_dot`` setting is on); ``dotted`` counts calls that name a dotted function
+    as documented. Only list-shaped results count: a prompting model's Python-syntax string
+    always saw the documented names.
+    """
+    if not isinstance(result, list) or not isinstance(function_docs, list):
+        return 0, 0
+    names = {str(doc.get("name")) for doc in function_docs if isinstance(doc, dict)}
+    renamed = {name.replace(".", "_") for name in names if "." in name} - names
+    underscored = dotted = 0
+    for item in result:
+        if isinstance(item, dict) and len(item) == 1:
+            name = next(iter(item))
+            if name in renamed:
+                underscored += 1
+            elif name in names and "." in name:
+                dotted += 1
+    return underscored, dotted
+
+
+def is_function_calling_result(result: object) -> bool:
+    """A result in BFCL's function-calling shape: a list holding ``{name: "<JSON arguments>"}``."""
+    return isinstance(result, list) and any(
+        isinstance(item, dict) and item and isinstance(next(iter(item.values())), str)
+        for item in result
+    )
+
+
+def decode_result(result: object, *, function_calling: bool = False) -> object:
+    """Decode a leaderboard ``result`` into BFCL's decoded-call shape, as BFCL's handlers do.
+
+    A list is decoded like a function-calling handler's ``decode_ast``: each item's first key
+    names the function and its value is parsed as JSON arguments (an item that is already
+    ``{name: {arguments}}`` is kept: LightClaw's decoded shape). A string is a prompting model's
+    Python call syntax, parsed and never evaluated; with ``function_calling`` (the result file
+    is a function-calling model's) it is the model's text answer: ``""`` decodes to no call and
+    any other text does not decode. Raises ``ValueError`` (BFCL's ``ast_decoder:decoder_failed``)
+    when the result does not decode; anything else is returned unchanged for the format check.
     """
     if isinstance(result, str):
+        if function_calling:
+            if result:
+                raise ValueError("a function-calling model's text answer is not a call")
+            return []
         return _parse_python_calls(result)
     if isinstance(result, list):
         decoded: list[object] = []
         for item in result:
-            if isinstance(item, dict) and len(item) == 1:
-                name, params = next(iter(item.items()))
-                if isinstance(params, str):
-                    params = json.loads(params)
-                decoded.append({name: params})
-            else:
+            if not isinstance(item, dict) or not item:
+                raise ValueError(f"expected {{function: arguments}}, got {item!r:.80}")
+            name, params = next(iter(item.items()))
+            if isinstance(params, str):
+                decoded.append({name: json.loads(params)})
+            elif len(item) == 1 and isinstance(params, dict):
                 decoded.append(item)
+            else:
+                raise ValueError(f"arguments of {name!r} are not a JSON string")
         return decoded
     return result
 
@@ -138,6 +187,8 @@ def _parse_python_calls(text: str) -> list[DecodedCall]:
         tree = ast.parse(body.strip().strip("'"), mode="eval").body
     except SyntaxError as exc:
         raise ValueError(f"not Python call syntax: {exc.msg}") from None
+    except (MemoryError, RecursionError):  # the parser gives up on very deep nesting
+        raise ValueError("not Python call syntax: nested too deeply") from None
     calls = [tree] if isinstance(tree, ast.Call) else getattr(tree, "elts", None)
     if calls is None:
         raise ValueError("expected a list of function calls")
@@ -145,7 +196,10 @@ def _parse_python_calls(text: str) -> list[DecodedCall]:
     for node in calls:
         if not isinstance(node, ast.Call):
             raise ValueError(f"expected a function call, got {ast.unparse(node)!r}")
-        out.append(_call(node))
+        try:
+            out.append(_call(node))
+        except (TypeError, ArithmeticError) as exc:  # e.g. an unhashable dict key, 1 / 0
+            raise ValueError(f"cannot resolve an argument: {exc}") from None
     return out
 
 
@@ -160,38 +214,93 @@ def _call(node: ast.Call) -> DecodedCall:
     return {".".join(reversed(parts)): {kw.arg or "": _value(kw.value) for kw in node.keywords}}
 
 
-_BINARY = BINARY_OPERATORS
-
-
 def _value(node: ast.expr) -> Any:
-    """A literal argument value, as BFCL's decoder resolves it (arithmetic on numbers only)."""
+    """An argument value, resolved as BFCL's ``resolve_ast_by_type`` resolves it.
+
+    Kept BFCL quirks: a unary operator on a constant negates it whatever the operator
+    (``+5`` reads as -5); a name reads as its text; a call without keywords and a subscript
+    read as their source. Arithmetic is evaluated like Python would, on literals only.
+    """
     if isinstance(node, ast.Constant):
         return "..." if node.value is Ellipsis else node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_value(node.operand)
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.operand, ast.Constant):
+            raise ValueError(f"unsupported argument syntax {ast.unparse(node)!r}")
+        constant: Any = node.operand.value
+        return -constant
     if isinstance(node, ast.List):
         return [_value(item) for item in node.elts]
     if isinstance(node, ast.Tuple):
         return tuple(_value(item) for item in node.elts)
     if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise ValueError("unsupported argument syntax: ** in a dict")
         return {
-            _value(key) if key is not None else "": _value(val)
+            _value(cast("ast.expr", key)): _value(val)
             for key, val in zip(node.keys, node.values, strict=True)
         }
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Call):
         return _call(node) if node.keywords else ast.unparse(node)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _value(node.left), _value(node.right)
-        numbers = (int, float)
-        if isinstance(left, numbers) and isinstance(right, numbers):
-            if isinstance(node.op, ast.Pow) and abs(right) > 64:
-                raise ValueError("exponent too large")
-            return _BINARY[type(node.op)](left, right)
+    if isinstance(node, ast.BinOp):
+        return _arithmetic(node)
     if isinstance(node, ast.Subscript):
-        return ast.unparse(node)
+        return ast.unparse(node.value) + "[" + ast.unparse(node.slice) + "]"
     raise ValueError(f"unsupported argument syntax {ast.unparse(node)!r}")
+
+
+_OPERATORS: dict[type[ast.AST], Callable[..., Any]] = {
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+    ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.UAdd: operator.pos,
+    ast.USub: operator.neg,
+    ast.Not: operator.not_,
+    ast.Invert: operator.invert,
+}
+_OPERATORS.update((op, function) for op, function in BINARY_OPERATORS.items())
+_MAX_SIZE = 100_000
+"""Bits of an integer or items of a sequence that arithmetic may produce (BFCL has no bound)."""
+
+
+def _arithmetic(node: ast.expr) -> Any:
+    """A literal expression evaluated as Python would (BFCL ``eval``s it); names do not resolve."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        items = [_arithmetic(item) for item in node.elts]
+        kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
+        return kind(items)
+    if isinstance(node, ast.Dict) and all(key is not None for key in node.keys):
+        return {
+            _arithmetic(cast("ast.expr", key)): _arithmetic(value)
+            for key, value in zip(node.keys, node.values, strict=True)
+        }
+    if isinstance(node, ast.UnaryOp):
+        return _OPERATORS[type(node.op)](_arithmetic(node.operand))
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _arithmetic(node.left), _arithmetic(node.right)
+        _bounded(node.op, left, right)
+        return _OPERATORS[type(node.op)](left, right)
+    raise ValueError(f"unsupported argument syntax {ast.unparse(node)!r}")
+
+
+def _bounded(op: ast.operator, left: Any, right: Any) -> None:
+    """Refuse arithmetic whose result would be huge (BFCL would compute it or hang)."""
+    size = 0
+    if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int):
+        size = right * abs(left).bit_length() if abs(left) > 1 else 0
+    elif isinstance(op, ast.LShift) and isinstance(right, int):
+        size = right
+    elif isinstance(op, ast.Mult):
+        for count, other in ((left, right), (right, left)):
+            if isinstance(count, int) and isinstance(other, str | list | tuple | bytes):
+                size = count * len(other)
+    if size > _MAX_SIZE:
+        raise ValueError("arithmetic result too large")
 
 
 def first_acceptable(value: Any) -> Any:
