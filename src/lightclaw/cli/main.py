@@ -245,9 +245,13 @@ def _silence_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.home:
-        import os
+    if args.home is not None:
+        if not args.home.strip():
+            from lightclaw.errors import UserError
 
+            raise UserError(
+                "--home is empty; give the data directory, e.g. --home ./lightclaw-data"
+            )
         os.environ["LIGHTCLAW_HOME"] = args.home
     if args.command == "demo":
         from lightclaw.cli.collect import demo
