@@ -408,7 +408,7 @@ class Corpus:
     def shared(self) -> Shared:
         with self._lock:
             if self._shared is None:
-                self._shared = Shared(self.base / "shared")
+                self._shared = Shared(self.base / "session")
             return self._shared
 
     def place(self, case_id: str) -> Place:

@@ -61,6 +61,12 @@ def test_bad_input(case_id: str, corpus: Corpus, request: pytest.FixtureRequest)
         if isinstance(case, Case):
             assert result is not None
             verify(case, place, result)
+    except AssertionError as exc:
+        if case_id in OWNED_ELSEWHERE:
+            raise AssertionError(
+                f"[{case_id} is fixed on another branch of issue 8] {exc}"
+            ) from exc
+        raise
     finally:
         if isinstance(case, Case):
             case.clean(place)

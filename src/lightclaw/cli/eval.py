@@ -17,9 +17,9 @@ from lightclaw.evals.report import (
     RATES,
     EvalReport,
     build_report,
+    check_report_folder,
     fmt_rate,
     group_label,
-    report_folder,
     write_report,
 )
 from lightclaw.policies.personas import PERSONAS
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     with Store() as store:
         run_id = args.run_id
         if args.out:
-            report_folder(Path(args.out))  # a bad --out fails before any work is done
+            check_report_folder(Path(args.out))  # before any work is done
         if args.protocol == "two-attempt":
             run_id = _collect_two_attempt(store, args)
         report = build_report(store, run_id, seed=args.seed)

@@ -209,7 +209,6 @@ def _main(argv: Sequence[str] | None) -> int:
                 raise
             raise translated from exc
     except (UserError, EnvironmentFailure) as exc:
-        sys.stdout.flush()
         print(f"lightclaw: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

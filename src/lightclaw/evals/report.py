@@ -96,30 +96,28 @@ def report_schema() -> str:
     return json.dumps(EvalReport.model_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def report_folder(folder: Path) -> Path:
-    """``folder``, created if needed, ready to hold report.json and report.md.
-
-    A file where a folder must be (``--out report.md``, ``HOME/reports`` a file) is a UserError
-    naming it; a file system that refuses (read-only, full) is an EnvironmentFailure.
-    """
+def check_report_folder(folder: Path) -> None:
+    """Raise a UserError naming the file that stands where ``folder`` (or one of its parents)
+    must be a directory (``--out report.md``, ``HOME/reports`` a file); nothing is created."""
     for part in (folder, *folder.parents):
         if part.is_dir():
-            break
+            return
         if part.exists() or part.is_symlink():
             raise UserError(
                 f"cannot write the eval report into {shown(folder)}: {shown(part)} exists and is "
                 "not a directory (move it away, or choose another folder)"
             )
+
+
+def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
+    """Write report.json and report.md into ``folder``, created if needed: a file in the way is a
+    UserError (see :func:`check_report_folder`), a file system that refuses (read-only, full) an
+    EnvironmentFailure."""
+    check_report_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_failure(folder, exc) from exc
-    return folder
-
-
-def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
-    """Write report.json and report.md into ``folder`` (see :func:`report_folder`)."""
-    report_folder(folder)
     json_path, md_path = folder / "report.json", folder / "report.md"
     for path, text in (
         (json_path, report.model_dump_json(indent=2) + "\n"),
