@@ -17,6 +17,7 @@ from lightclaw.evals.report import (
     RATES,
     EvalReport,
     build_report,
+    check_report_folder,
     fmt_rate,
     group_label,
     write_report,
@@ -27,14 +28,22 @@ from lightclaw.store import Store
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.protocol == "two-attempt":
+        if args.run_id:
+            raise UserError("give either RUN or --protocol two-attempt, not both")
+    elif not args.run_id:
+        raise UserError("give a RUN to evaluate (see `lightclaw runs list`) or --protocol")
+    elif args.feedback:
+        raise UserError(
+            "--feedback chooses the feedback between the attempts of --protocol two-attempt; "
+            "a stored run is evaluated as it was collected (drop --feedback, or add --protocol)"
+        )
     with Store() as store:
         run_id = args.run_id
+        if args.out:
+            check_report_folder(Path(args.out))  # before any work is done
         if args.protocol == "two-attempt":
-            if run_id:
-                raise UserError("give either RUN or --protocol two-attempt, not both")
             run_id = _collect_two_attempt(store, args)
-        elif not run_id:
-            raise UserError("give a RUN to evaluate (see `lightclaw runs list`) or --protocol")
         report = build_report(store, run_id, seed=args.seed)
         folder = Path(args.out) if args.out else store.path.parent / "reports" / report.run.id
         json_path, md_path = write_report(report, folder)
@@ -48,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _collect_two_attempt(store: Store, args: argparse.Namespace) -> str:
     policies = args.policy or [f"scripted:{name}" for name in PERSONAS]
+    feedback = args.feedback or "generic"
     run = start_run(
-        store, args.suite, policies, trials=args.trials, seed=args.seed, feedback=args.feedback
+        store, args.suite, policies, trials=args.trials, seed=args.seed, feedback=feedback
     )
     asyncio.run(collect(store, run))
     return run.id

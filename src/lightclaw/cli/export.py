@@ -53,7 +53,7 @@ def _export(args: argparse.Namespace, formats: list[str], estimator: str) -> int
 def pipeline(args: argparse.Namespace) -> int:
     """collect -> distill (filters) -> export (+ SPA) -> eval, with a summary of what went where."""
     from lightclaw.cli.eval import print_report
-    from lightclaw.evals.report import build_report, write_report
+    from lightclaw.evals.report import build_report, check_report_folder, write_report
     from lightclaw.policies.personas import PERSONAS
     from lightclaw.rollouts.collect import collect, start_run
 
@@ -61,6 +61,7 @@ def pipeline(args: argparse.Namespace) -> int:
     policies = args.policy or [f"scripted:{name}" for name in PERSONAS]
     out = console()
     with Store() as store:
+        check_report_folder(store.path.parent / "reports")  # before collecting
         run = start_run(store, args.suite, policies, trials=args.trials, seed=args.seed)
         out.print(
             f"[bold]1/4 collect[/bold]: run {run.id} ({len(policies)} policies, suite {args.suite})"

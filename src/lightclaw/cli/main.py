@@ -1,17 +1,37 @@
-"""Entry point. Imports are lazy so ``lightclaw --help`` starts fast."""
+"""Entry point. Imports are lazy so ``lightclaw --help`` starts fast.
+
+The error contract (docs/errors.md): bad input prints one line ``lightclaw: error: ...`` and exits
+2; an environment failure (full disk, read-only or unwritable directory, I/O error) prints one line
+and exits 1; a closed stdout (``lightclaw ... | head``) ends quietly with status 141, as ``cat``
+does; Ctrl-C exits 130. Anything else is a bug in LightClaw and fails loudly with a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from lightclaw import __version__
 
+EXIT_BROKEN_PIPE = 128 + 13  # killed by SIGPIPE, as `cat` reports it
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line like every other error of the CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("lightclaw").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"lightclaw: error: {where}{message} (see `{self.prog} --help`)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lightclaw",
         description="Local-first agent runtime and post-training data loop.",
     )
@@ -67,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--feedback",
         choices=["generic", "verifier"],
-        default="generic",
-        help="feedback between the attempts: SCoRe's generic prompt or the verifier's verdict",
+        help="with --protocol: feedback between the attempts, SCoRe's generic prompt (default) "
+        "or the verifier's verdict",
     )
     evaluate.add_argument("--suite", default="core", help="with --protocol: suite or task file")
     evaluate.add_argument(
@@ -135,6 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except SystemExit as exc:
+        if exc.code == 1 and _rich_saw_broken_pipe():
+            return EXIT_BROKEN_PIPE
+        raise
+    return code
+
+
+def _rich_saw_broken_pipe() -> bool:
+    """rich's console ends the process with SystemExit(1) on a closed stdout, after making itself
+    quiet and pointing stdout at /dev/null (``Console.on_broken_pipe``)."""
+    render = sys.modules.get("lightclaw.cli.render")
+    return render is not None and bool(render.console().quiet)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -148,22 +189,68 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"python {sys.version.split()[0]})"
         )
         return 0
-    from lightclaw.errors import UserError
+    from lightclaw.errors import EnvironmentFailure, UserError
 
     try:
-        return _dispatch(args)
-    except UserError as exc:
+        try:
+            return _dispatch(args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # the file system refused (disk full, read-only, ...)
+            from lightclaw.files import environment_failure
+
+            environmental = environment_failure(exc)
+            if environmental is None:
+                raise
+            raise environmental from exc
+        except Exception as exc:
+            translated = _store_failure(args, exc)
+            if translated is None:
+                raise
+            raise translated from exc
+    except (UserError, EnvironmentFailure) as exc:
         print(f"lightclaw: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("lightclaw: interrupted; completed episodes are stored", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _store_failure(args: argparse.Namespace, exc: Exception) -> Exception | None:
+    """An SQLite error on the store that escaped the store's own translation (a query of a
+    reading connection), as the one-line error it means; None for anything else."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    from lightclaw.store import default_db_path
+    from lightclaw.store.migrate import store_failure
+
+    if args.command == "check" and not args.db:
+        return None  # a temporary store of LightClaw's own
+    path = Path(args.db) if args.command == "check" else default_db_path()
+    return store_failure(exc, path.expanduser().absolute())
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.home:
-        import os
+    if args.home is not None:
+        if not args.home.strip():
+            from lightclaw.errors import UserError
 
+            raise UserError(
+                "--home is empty; give the data directory, e.g. --home ./lightclaw-data"
+            )
         os.environ["LIGHTCLAW_HOME"] = args.home
     if args.command == "demo":
         from lightclaw.cli.collect import demo

@@ -15,6 +15,7 @@ from lightclaw.errors import UserError
 from lightclaw.evals.failures import FailureGroup, analyse_failures
 from lightclaw.evals.metrics import GroupMetrics, MetricsReport, Rate, compute_metrics
 from lightclaw.evals.two_attempt import TwoAttemptMetrics, two_attempt_metrics
+from lightclaw.files import environment_failure, shown
 from lightclaw.rollouts.tasks import run_suite
 
 if TYPE_CHECKING:
@@ -95,12 +96,45 @@ def report_schema() -> str:
     return json.dumps(EvalReport.model_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
+def check_report_folder(folder: Path) -> None:
+    """Raise a UserError naming the file that stands where ``folder`` (or one of its parents)
+    must be a directory (``--out report.md``, ``HOME/reports`` a file); nothing is created."""
+    for part in (folder, *folder.parents):
+        if part.is_dir():
+            return
+        if part.exists() or part.is_symlink():
+            raise UserError(
+                f"cannot write the eval report into {shown(folder)}: {shown(part)} exists and is "
+                "not a directory (move it away, or choose another folder)"
+            )
+
+
 def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write report.json and report.md into ``folder``, created if needed: a file in the way is a
+    UserError (see :func:`check_report_folder`), a file system that refuses (read-only, full) an
+    EnvironmentFailure."""
+    check_report_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_failure(folder, exc) from exc
     json_path, md_path = folder / "report.json", folder / "report.md"
-    json_path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(report), encoding="utf-8")
+    for path, text in (
+        (json_path, report.model_dump_json(indent=2) + "\n"),
+        (md_path, render_markdown(report)),
+    ):
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _write_failure(path, exc) from exc
     return json_path, md_path
+
+
+def _write_failure(path: Path, exc: OSError) -> Exception:
+    failure = environment_failure(exc, f"cannot write {shown(path)}")
+    if failure is not None:
+        return failure
+    return UserError(f"cannot write {shown(path)}: {exc.strerror or exc}")
 
 
 def fmt_rate(rate: Rate) -> str:

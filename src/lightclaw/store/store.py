@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from lightclaw.errors import RuntimeBug, UnknownChoiceError, UserError
-from lightclaw.store.migrate import connect
+from lightclaw.store.migrate import check_sound, connect, store_failure
 from lightclaw.store.records import (
     CALL_INSERT,
     EPISODE_INSERT,
@@ -55,6 +55,7 @@ class Store:
         self.readonly = readonly
         self._lock = threading.RLock()
         self._conn = connect(self.path, readonly=readonly)
+        self._sound = False  # checked once, before this process first writes
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -76,27 +77,46 @@ class Store:
         return f"Store({str(self.path)!r}{', readonly=True' if self.readonly else ''})"
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+    def _write(self, then: str | None = None) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._translated(then):
             if self.readonly:
                 raise RuntimeBug(f"{self!r} was opened read-only")
+            if not self._sound:
+                check_sound(self._conn, self.path)  # never write into a damaged store
+                self._sound = True
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One consistent snapshot; never blocks or is blocked by a writer (WAL)."""
-        with self._lock:
+        with self._lock, self._translated():
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
             finally:
                 self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _translated(self, then: str | None = None) -> Iterator[None]:
+        """SQLite errors that are not LightClaw's fault (a damaged file, a full disk, a read-only
+        file) leave the store as one-line errors (``then``: what to do once the environment is
+        fixed); constraint errors stay for the caller."""
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            failure = store_failure(exc, self.path, then)
+            if failure is None:
+                raise
+            raise failure from exc
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -192,8 +212,9 @@ class Store:
         if not episodes:
             return 0
         run_ids = sorted({ep.run_id for ep in episodes})
+        resume = " and ".join(f"`lightclaw collect --resume {run_id}`" for run_id in run_ids)
         try:
-            with self._write() as conn:
+            with self._write(then=f"finish the run with {resume}") as conn:
                 if skip_stored:
                     episodes = [ep for ep in episodes if not self._stored(conn, ep)]
                     if not episodes:

@@ -1,6 +1,9 @@
 """Load task files (JSONL or YAML) with errors that name the file, line and field; built-in suites.
 
 Every task is validated on load; the FIRST problem raises :class:`~lightclaw.errors.TaskFileError`.
+A task file is untrusted input: YAML is loaded safely (plain data, no ``!!python`` tags), aliases
+may not expand the file by more than :data:`MAX_ALIAS_EXPANSION` values nor refer to themselves,
+and no value nests deeper than :data:`MAX_DEPTH` levels — so loading stays bounded by the file.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import yaml
 from pydantic import ValidationError
 
 from lightclaw.errors import TaskFileError, UnknownChoiceError
+from lightclaw.files import shown
 from lightclaw.schema import Task, ToolCall, effective
 from lightclaw.suites.core import core_registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from pydantic_core import ErrorDetails
 
@@ -29,7 +33,12 @@ if TYPE_CHECKING:
 
 JSONL_SUFFIXES = (".jsonl",)
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_DEPTH = 100
+"""How deep a task's values may nest (a task mapping is level 1)."""
+MAX_ALIAS_EXPANSION = 1_000_000
+"""How many values YAML aliases may add to a file beyond the values written in it."""
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_NO_CONSTRUCTOR = "could not determine a constructor for the tag "
 
 
 class _Loader(yaml.SafeLoader):
@@ -70,11 +79,40 @@ def _jsonl_items(path: str, text: str) -> Iterator[tuple[int, object]]:
         if not stripped or stripped.startswith("#"):
             continue
         try:
-            yield number, json.loads(stripped)
+            item = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise TaskFileError(
                 path, number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise TaskFileError(path, number, None, _too_deep()) from None
+        if _depth(item) > MAX_DEPTH:
+            raise TaskFileError(path, number, None, _too_deep())
+        yield number, item
+
+
+def _too_deep() -> str:
+    return f"values nest more than {MAX_DEPTH} levels deep"
+
+
+def _depth(value: object) -> int:
+    """How deep ``value`` nests (a scalar is 0, ``[1]`` is 1), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        children: Iterable[object]
+        if isinstance(current, dict):
+            children = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _yaml_items(path: str, text: str) -> Iterator[tuple[int, object]]:
@@ -85,6 +123,8 @@ def _yaml_items(path: str, text: str) -> Iterator[tuple[int, object]]:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise TaskFileError(path, line, None, f"invalid YAML: {problem}") from None
+    except RecursionError:
+        raise TaskFileError(path, None, None, _too_deep()) from None
     if root is None:
         return
     nodes: list[yaml.Node]
@@ -103,8 +143,84 @@ def _yaml_items(path: str, text: str) -> Iterator[tuple[int, object]]:
             "expected a list of tasks or a mapping with 'tasks'",
         )
     constructor = _Loader("")
+    sizes = _NodeSizes(path)
     for node in nodes:
-        yield node.start_mark.line + 1, constructor.construct_document(node)
+        line = node.start_mark.line + 1
+        sizes.check(node, line)
+        try:
+            item = constructor.construct_document(node)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise TaskFileError(
+                path, line if mark is None else mark.line + 1, None, _construct_problem(exc)
+            ) from None
+        yield line, item
+
+
+def _construct_problem(exc: yaml.YAMLError) -> str:
+    problem = str(getattr(exc, "problem", None) or exc)
+    if problem.startswith(_NO_CONSTRUCTOR):
+        tag = problem.removeprefix(_NO_CONSTRUCTOR).strip("'").replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"YAML tag {tag!r} is not allowed: a task file holds plain data "
+            "(mappings, lists, strings, numbers, booleans, null)"
+        )
+    return f"invalid YAML: {problem}"
+
+
+class _NodeSizes:
+    """Sizes and depths of composed YAML nodes as they would be constructed (an alias counts
+    its whole target each time), computed without recursion and without constructing them."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.memo: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded values, depth)
+        self.expanded = 0
+
+    def check(self, task: yaml.Node, line: int) -> None:
+        """Raise TaskFileError (at ``line``) if ``task`` nests too deep, refers to itself, or
+        the file's aliases now expand past :data:`MAX_ALIAS_EXPANSION` values."""
+        size, depth = self._measure(task, line)
+        if depth > MAX_DEPTH:
+            raise TaskFileError(self.path, line, None, _too_deep())
+        self.expanded += size
+        if self.expanded - len(self.memo) > MAX_ALIAS_EXPANSION:
+            raise TaskFileError(
+                self.path,
+                line,
+                None,
+                f"YAML aliases expand the file by more than {MAX_ALIAS_EXPANSION:,} values (an "
+                "alias bomb?); write the values out or use fewer aliases",
+            )
+
+    def _measure(self, top: yaml.Node, line: int) -> tuple[int, int]:
+        expanding: set[int] = set()
+        stack: list[tuple[yaml.Node, bool]] = [(top, False)]
+        while stack:
+            node, children_done = stack.pop()
+            key = id(node)
+            if children_done:
+                parts = [self.memo[id(child)] for child in _children(node)]
+                size = 1 + sum(size for size, _ in parts)
+                self.memo[key] = (size, 1 + max((depth for _, depth in parts), default=0))
+                expanding.discard(key)
+            elif key in expanding:  # popped again while its own values are being measured
+                raise TaskFileError(
+                    self.path, node.start_mark.line + 1, None, "a YAML alias refers to itself"
+                )
+            elif key not in self.memo:
+                expanding.add(key)
+                stack.append((node, True))
+                stack.extend((child, False) for child in _children(node))
+        return self.memo[id(top)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def _check_tools(path: str, line: int, task: Task, registry: ToolRegistry | None) -> None:
@@ -152,40 +268,51 @@ def load_numbered_tasks(
 ) -> tuple[list[tuple[int, Task]], bytes]:
     """Like :func:`load_tasks`, with each task's line number, and the file's bytes."""
     file = Path(path)
-    shown = str(path)
-    if not file.is_file():
-        what = "is a directory, not a task file" if file.is_dir() else "does not exist"
-        raise TaskFileError(shown, None, None, f"task file {what}")
+    display = shown(path)
+    try:
+        is_file, is_dir = file.is_file(), file.is_dir()
+    except OSError as exc:  # a name longer than the file system allows, a loop of links, ...
+        raise TaskFileError(
+            display, None, None, f"cannot read the task file: {exc.strerror}"
+        ) from None
+    if not is_file:
+        what = "is a directory, not a task file" if is_dir else "does not exist"
+        raise TaskFileError(display, None, None, f"task file {what}")
     suffix = file.suffix.lower()
     if suffix not in JSONL_SUFFIXES + YAML_SUFFIXES:
         raise TaskFileError(
-            shown,
+            display,
             None,
             None,
             f"unsupported task file type {suffix or '(none)'!r}; use .jsonl, .yaml or .yml",
         )
-    data = file.read_bytes()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise TaskFileError(
+            display, None, None, f"cannot read the task file: {exc.strerror}"
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise TaskFileError(shown, None, None, f"not UTF-8 text: {exc.reason}") from None
-    items = _jsonl_items(shown, text) if suffix in JSONL_SUFFIXES else _yaml_items(shown, text)
+        raise TaskFileError(display, None, None, f"not UTF-8 text: {exc.reason}") from None
+    items = _jsonl_items(display, text) if suffix in JSONL_SUFFIXES else _yaml_items(display, text)
     tasks: list[tuple[int, Task]] = []
     first_line: dict[str, int] = {}
     for line, item in items:
-        task = _validate(shown, line, item)
+        task = _validate(display, line, item)
         if task.id in first_line:
             raise TaskFileError(
-                shown,
+                display,
                 line,
                 "id",
                 f"duplicate task id {task.id!r} (first on line {first_line[task.id]})",
             )
         first_line[task.id] = line
-        _check_tools(shown, line, task, registry)
+        _check_tools(display, line, task, registry)
         tasks.append((line, task))
     if not tasks:
-        raise TaskFileError(shown, None, None, "the file contains no tasks")
+        raise TaskFileError(display, None, None, "the file contains no tasks")
     return tasks, data
 
 
@@ -252,7 +379,10 @@ def load_suite(spec: str) -> Suite:
 
         return load_bfcl(spec.removeprefix("bfcl:"))
     path = Path(spec)
-    looks_like_file = path.suffix.lower() in JSONL_SUFFIXES + YAML_SUFFIXES or path.exists()
+    try:
+        looks_like_file = path.suffix.lower() in JSONL_SUFFIXES + YAML_SUFFIXES or path.exists()
+    except OSError:  # too long to be a file name, ...: load_numbered_tasks says what is wrong
+        looks_like_file = True
     if not looks_like_file:
         raise UnknownChoiceError("suite", spec, SUITES)
     numbered, data = load_numbered_tasks(path, registry=core_registry())
