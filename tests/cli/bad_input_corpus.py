@@ -38,8 +38,6 @@ OWNED_ELSEWHERE = frozenset(
         "V01", "V02", "V03", "V05",  # unjudged episodes shown as unjudged, not 0/1 (repo)
         "F02", "F03", "F04", "F09",  # nothing to export leaves no empty directory (exports)
         "F10", "F13", "G02", "G06", "K7",  # exports
-        "K2",  # a SIGKILLed task-file collect keeps its episodes (lead)
-        "BF01", "BF02",  # bfcl score exits 2 on an unknown category / nothing scored (bfcl)
     }
 )  # fmt: skip
 """Cases whose expected behaviour another helper's branch delivers: they fail here until merged."""

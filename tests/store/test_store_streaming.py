@@ -106,3 +106,36 @@ def test_failed_flush_keeps_the_buffer(tmp_path: Path) -> None:
             writer.flush()
         assert writer.pending == 2
         assert store.count_episodes() == 1
+
+
+def test_a_full_disk_keeps_every_group_that_still_fits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that fails for the environment is retried a group at a time, never split."""
+    from lightclaw.errors import EnvironmentFailure
+
+    with Store(tmp_path / "lightclaw.db") as store:
+        store.create_run(make_run())
+        real_add = Store.add_episodes
+        capacity = 5  # the "disk" holds five episodes
+
+        def add(self: Store, episodes: list[object], **kwargs: object) -> int:
+            if self.count_episodes() + len(episodes) > capacity:
+                raise EnvironmentFailure("database or disk is full")
+            return real_add(self, episodes, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Store, "add_episodes", add)
+        writer = store.writer(batch_size=100)
+        pairs = [
+            (small_episode("run-1", 2 * n), small_episode("run-1", 2 * n + 1)) for n in range(4)
+        ]
+        for pair in pairs:
+            writer.add(*pair)
+        with pytest.raises(EnvironmentFailure):
+            writer.flush()
+        stored = [e.id for e in store.iter_episodes()]
+        assert stored == [e.id for pair in pairs[:2] for e in pair]  # 2 whole pairs, no half
+        assert writer.pending == 4
+        monkeypatch.setattr(Store, "add_episodes", real_add)
+        writer.flush()  # space freed: the rest goes in
+        assert store.count_episodes() == 8 and writer.pending == 0
