@@ -7,7 +7,7 @@ import asyncio
 
 from rich.markup import escape
 
-from lightclaw.cli.render import command, console, print_lines, print_summary
+from lightclaw.cli.render import command, console, print_lines, print_summary, shown
 from lightclaw.errors import UserError
 from lightclaw.policies.personas import PERSONAS
 from lightclaw.rollouts.collect import collect as collect_episodes
@@ -46,9 +46,9 @@ def demo(args: argparse.Namespace) -> int:
         exported = store.path.parent / "exports" / run.id
         manifest, card = run_export(store, Selection(runs=[run.id]), exported)
         print_export(exported, manifest, card)
-        print_lines(out, "store:  ", [str(store.path)])
-        print_lines(out, "report: ", [str(json_path), str(md_path)])
-        print_lines(out, "export: ", [str(exported)])
+        print_lines(out, "store:  ", [shown(store.path)])
+        print_lines(out, "report: ", [shown(json_path), shown(md_path)])
+        print_lines(out, "export: ", [shown(exported)])
         first = next(iter(store.iter_episodes(run.id, batch=1)), None)
         replay = [] if first is None else [command("replay", first.id)]
         print_lines(out, "next:   ", [command("runs", "show", run.id), *replay])
@@ -77,7 +77,7 @@ def collect(args: argparse.Namespace) -> int:
         out = console()
         out.print(
             f"run [cyan]{run.id}[/cyan]: {n} episodes collected "
-            f"({store.count_episodes(run.id)} stored) in {escape(str(store.path))}"
+            f"({store.count_episodes(run.id)} stored) in {escape(shown(store.path))}"
         )
         print_summary(store, run.id)
         print_lines(out, "next: ", [command("eval", run.id)])

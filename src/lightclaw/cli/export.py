@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lightclaw.cli.render import console, print_lines, table
+from lightclaw.cli.render import console, print_lines, shown, table
 from lightclaw.export.formats import FORMATS, parse_formats, run_export
 from lightclaw.export.pool import Selection
 from lightclaw.store import Store
@@ -89,7 +89,7 @@ def print_export(
 ) -> None:
     """The files written (format, split, rows, rejected rows) and the filters' counts."""
     out = out or console()
-    print_lines(out, "export: ", [str(out_dir)])
+    print_lines(out, "export: ", [shown(out_dir)])
     files = table()
     for col in ("file", "format", "split", "rows", "rejected"):
         number = col in ("rows", "rejected")
@@ -100,7 +100,9 @@ def print_export(
     out.print(files)
     kept = " -> ".join(f"{s.name} {s.rows_out}" for s in card.filters.steps)
     out.print(f"filters: {kept}", markup=False)
-    print_lines(out, "data card: ", [str(out_dir / "README.md"), str(out_dir / "data_card.json")])
+    print_lines(
+        out, "data card: ", [shown(out_dir / "README.md"), shown(out_dir / "data_card.json")]
+    )
 
 
 __all__ = ["FORMATS", "export", "pipeline", "spa"]

@@ -16,10 +16,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from lightclaw.rollouts.summary import summarize
+from lightclaw.rollouts.summary import PolicySummary, summarize
 from lightclaw.schema import ErrorType
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from lightclaw.store import Store
 
 DEFAULT_HOME = "lightclaw-data"
@@ -66,17 +68,22 @@ def command(*args: str) -> str:
     return shlex.join([*words, *args])
 
 
-def launcher() -> list[str]:
-    """How a user starts this LightClaw from the current directory in a new shell.
+def launcher(
+    env: Mapping[str, str] | None = None, scripts: Path | None = None, cwd: Path | None = None
+) -> list[str]:
+    """How a user starts this LightClaw from ``cwd`` in a new shell.
 
     * ``lightclaw`` when it is on the PATH that a new shell has: every case except ``uv run``,
       which puts the project's environment first on PATH only for the command it runs;
     * ``uv run lightclaw`` when started by ``uv run`` (``./dev demo`` does) and ``uv`` is on PATH,
-      with ``--project ROOT`` when the current directory is outside the project;
+      with ``--project ROOT`` when ``cwd`` is outside the project;
     * else the console script's path (``.venv/bin/lightclaw``), or ``python -m`` without one.
+
+    ``env``, ``scripts`` (the environment's script folder) and ``cwd`` default to this process's.
     """
-    env = os.environ
-    scripts = Path(sysconfig.get_path("scripts"))
+    env = os.environ if env is None else env
+    scripts = Path(sysconfig.get_path("scripts")) if scripts is None else scripts
+    here = (Path.cwd() if cwd is None else cwd).resolve()
     by_uv = "UV" in env and "UV_RUN_RECURSION_DEPTH" in env
     path = env.get("PATH", "")
     if by_uv:  # a new shell has PATH without the environment that `uv run` put first
@@ -84,14 +91,13 @@ def launcher() -> list[str]:
     if shutil.which("lightclaw", path=path) is not None:
         return ["lightclaw"]
     if by_uv and shutil.which("uv", path=path) is not None:
-        root = _project_root()
-        here = Path.cwd().resolve()
+        root = _project_root(scripts)
         if root is None or here == root or root in here.parents:
             return ["uv", "run", "lightclaw"]
         return ["uv", "run", "--project", str(root), "lightclaw"]
     script = scripts / "lightclaw"
     if script.is_file():
-        return [_relative(script)]
+        return [_relative(script, here)]
     return [sys.executable, "-m", "lightclaw.cli.main"]
 
 
@@ -102,18 +108,22 @@ def _same(a: str, b: Path) -> bool:
         return False
 
 
-def _project_root() -> Path | None:
-    """The uv project whose environment runs LightClaw (``ROOT/.venv``), if it is one."""
-    prefix = Path(sys.prefix).resolve()
-    root = prefix.parent
+def _project_root(scripts: Path) -> Path | None:
+    """The uv project whose environment (``ROOT/.venv``) holds ``scripts``, if there is one."""
+    root = scripts.resolve().parent.parent
     return root if (root / "pyproject.toml").is_file() else None
 
 
-def _relative(path: Path) -> str:
-    """``path`` relative to the current directory when it lies below it, else absolute."""
-    absolute = path.absolute()
+def shown(path: Path) -> str:
+    """A path as a user types it from here: relative when it lies below the current directory."""
+    return _relative(path, Path.cwd().resolve())
+
+
+def _relative(path: Path, here: Path) -> str:
+    """``path`` relative to ``here`` when it lies below it, else absolute."""
+    absolute = path.resolve()
     try:
-        relative = str(absolute.relative_to(Path.cwd()))
+        relative = str(absolute.relative_to(here))
     except ValueError:
         return str(absolute)
     return relative if os.sep in relative else f".{os.sep}{relative}"
@@ -128,32 +138,39 @@ def print_lines(out: Console, label: str, lines: list[str]) -> None:
 
 
 def print_summary(store: Store, run_id: str, out: Console | None = None) -> None:
-    """Per-policy counts of a run: episodes, verifier successes (and unjudged), steps,
-    corrections and the runtime's errors."""
+    """Per-policy counts of a run: episodes, verifier successes (and the unjudged episodes, whose
+    verifier failed), steps, corrections and the runtime's errors, one error a line.
+
+    Where the table is wider than the terminal, ``steps`` and then ``episodes`` (which is
+    success's denominator plus unjudged) are left out, so that no id or number is cut."""
     out = out or console()
     rows = summarize(store, run_id)
     order = list(ErrorType)
-    unjudged = any(r.unjudged for r in rows)
-    for with_steps in (True, False):
+    columns: dict[str, Callable[[PolicySummary], str]] = {
+        "episodes": lambda r: str(r.episodes),
+        "success": lambda r: f"{r.succeeded}/{r.episodes - r.unjudged}",
+        "unjudged": lambda r: str(r.unjudged),
+        "steps": lambda r: str(r.steps),
+        "corrections": lambda r: str(r.corrections),
+    }
+    if not any(r.unjudged for r in rows):
+        del columns["unjudged"]
+    for leave_out in ((), ("steps",), ("steps", "episodes")):
+        visible = {name: cell for name, cell in columns.items() if name not in leave_out}
         summary = table(f"run {run_id}")
-        summary.add_column("policy", overflow="fold")
-        for name in ("episodes", "success", *(("unjudged",) * unjudged), *(("steps",) * with_steps),
-                     "corrections"):  # fmt: skip
-            summary.add_column(name, justify="right", no_wrap=True)
-        summary.add_column("errors")
+        summary.add_column("policy", no_wrap=True, overflow="fold")
+        for name in visible:
+            summary.add_column(name, justify="right", no_wrap=True, overflow="fold")
+        summary.add_column("errors", overflow="fold")
         for r in rows:
             errors = sorted(r.errors.items(), key=lambda kv: order.index(ErrorType(kv[0])))
             summary.add_row(
                 r.policy,
-                str(r.episodes),
-                f"{r.succeeded}/{r.episodes - r.unjudged}",
-                *((str(r.unjudged),) * unjudged),
-                *((str(r.steps),) * with_steps),
-                str(r.corrections),
+                *(cell(r) for cell in visible.values()),
                 "\n".join(f"{name} {n}" for name, n in errors) or "-",
             )
         if fits(summary, out):
             break
     out.print(summary)
-    if unjudged:
+    if "unjudged" in columns:
         out.print("unjudged: the verifier failed on them; success counts judged episodes only")

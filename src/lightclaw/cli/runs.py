@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.padding import Padding
 from rich.text import Text
 
-from lightclaw.cli.render import console, print_lines, print_summary
+from lightclaw.cli.render import console, print_lines, print_summary, shown
 from lightclaw.store import Store
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def print_runs(store_path: Path, rows: list[RunSummary], out: Console | None = N
     """Runs newest first, two lines each: id, creation time, status and counts in aligned
     columns, then the suite, source and policies, indented, wrapping between policies."""
     out = out or console()
-    print_lines(out, "runs in ", [f"{store_path}, newest first"])
+    print_lines(out, "runs in ", [f"{shown(store_path)}, newest first"])
     cells = [
         (r.id, f"{r.created:%Y-%m-%d %H:%M:%S}", r.status, str(r.episodes), str(r.steps))
         for r in rows
