@@ -30,11 +30,13 @@ DEFAULT_HOME = "lightclaw-data"
 
 @cache
 def console() -> Console:
-    """stdout console: the terminal's width; when piped, ``$COLUMNS`` or 80.
+    """stdout console: the terminal's width, or ``$COLUMNS`` when set; piped without ``$COLUMNS``,
+    200 columns, so that a wide table is never cut in a file.
 
-    Every table keeps ids and numbers whole at 80 columns (narrow columns wrap, wide tables
-    stack), so piped output needs no extra width."""
-    return Console(highlight=False)
+    The tables of this module's callers keep ids and numbers whole at 80 columns (narrow columns
+    wrap, wide tables stack or leave a column out), so ``COLUMNS=80`` output is readable too."""
+    piped = not sys.stdout.isatty() and not os.environ.get("COLUMNS", "").isdigit()
+    return Console(highlight=False, width=200 if piped else None)
 
 
 def table(title: str | None = None) -> Table:
