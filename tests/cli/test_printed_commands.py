@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -51,12 +52,7 @@ def test_demo_commands_run_as_printed_in_a_new_shell(tmp_path: Path, uv_on_path:
     nexts, replays = printed_commands(output)
     assert len(nexts) == 2 and "runs show" in nexts[0] and "replay" in nexts[1], nexts
     assert len(replays) >= 5, output[-3000:]
-    script = SCRIPTS / "lightclaw"
-    expected = (
-        "uv run lightclaw"
-        if uv_on_path
-        else str(script.relative_to(REPO) if script.is_relative_to(REPO) else script)
-    )
+    expected = expected_launcher(path, uv_on_path)
     home = f"--home {shlex.quote(str(tmp_path / 'home'))} "
     for line in (*nexts, *replays):
         assert line.startswith(f"{expected} {home}"), line
@@ -68,6 +64,33 @@ def test_demo_commands_run_as_printed_in_a_new_shell(tmp_path: Path, uv_on_path:
             assert "replay identical" in done.stdout, (line, done.stdout[-1000:])
         else:
             assert "scripted:stubborn" in done.stdout and line.split()[-1] in done.stdout
+
+
+@pytest.mark.slow
+def test_collect_next_command_runs_as_printed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    path = new_shell_path()
+    done = subprocess.run(
+        [uv_binary(), "run", "--frozen", "lightclaw", "collect", "--policy", "scripted:sloppy"],
+        cwd=REPO, env=new_shell_env(path, LIGHTCLAW_HOME=str(home)),
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (line,) = [x.removeprefix("next:").strip() for x in done.stdout.splitlines() if "next:" in x]
+    assert line.startswith(f"{expected_launcher(path, True)} --home {shlex.quote(str(home))} eval ")
+    evaluated = run_as_printed(line, new_shell_env(path))
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    assert "failure analysis" in evaluated.stdout and (home / "reports").is_dir()
+
+
+def expected_launcher(path: str, uv_on_path: bool) -> str:
+    """What a new shell with ``path`` runs (see :func:`launcher`)."""
+    if shutil.which("lightclaw", path=path):  # e.g. installed with `uv tool install`
+        return "lightclaw"
+    if uv_on_path:
+        return "uv run lightclaw"
+    script = SCRIPTS / "lightclaw"
+    return str(script.relative_to(REPO) if script.is_relative_to(REPO) else script)
 
 
 def test_launcher_under_uv_run_names_uv_when_a_new_shell_has_it(tmp_path: Path) -> None:
