@@ -132,8 +132,8 @@ def test_command_names_a_data_directory_that_a_new_shell_would_not_know(
     monkeypatch.delenv("LIGHTCLAW_HOME", raising=False)
     prefix = shlex.join(launcher())
     assert command("replay", "ep_1") == f"{prefix} replay ep_1"
-    monkeypatch.setenv("LIGHTCLAW_HOME", "lightclaw-data")  # the default, spelled out
-    assert command("replay", "ep_1") == f"{prefix} replay ep_1"
+    monkeypatch.setenv("LIGHTCLAW_HOME", "data")  # relative: the printed command runs from here
+    assert command("replay", "ep_1") == f"{prefix} --home data replay ep_1"
     monkeypatch.setenv("LIGHTCLAW_HOME", str(tmp_path / "my data"))
     words = shlex.split(command("runs", "show", "run_1"))
     assert words[-5:] == ["--home", str(tmp_path / "my data"), "runs", "show", "run_1"]

@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
     from lightclaw.store import Store
 
-DEFAULT_HOME = "lightclaw-data"
-"""The data directory when neither ``--home`` nor ``$LIGHTCLAW_HOME`` names one."""
-
 
 @cache
 def console() -> Console:
@@ -60,12 +57,13 @@ def fits(renderable: Table, out: Console) -> bool:
 def command(*args: str) -> str:
     """A LightClaw command line that works as printed in a new shell, from the current directory.
 
-    It starts with :func:`launcher` and names the data directory (``--home``) unless it is the
-    default one, since a new shell has neither ``uv run``'s PATH nor an inline ``LIGHTCLAW_HOME``.
+    It starts with :func:`launcher` and names the data directory (``--home``) when one was
+    given (``--home`` sets ``$LIGHTCLAW_HOME``), since a new shell has neither ``uv run``'s PATH
+    nor an inline ``LIGHTCLAW_HOME``.
     """
     words = launcher()
     home = os.environ.get("LIGHTCLAW_HOME")
-    if home and Path(home).resolve() != Path(DEFAULT_HOME).resolve():
+    if home:
         words += ["--home", home]
     return shlex.join([*words, *args])
 
