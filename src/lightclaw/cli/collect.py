@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from lightclaw.cli.render import console, print_summary
+from rich.markup import escape
+
+from lightclaw.cli.render import command, console, print_lines, print_summary, shown
 from lightclaw.errors import UserError
 from lightclaw.policies.personas import PERSONAS
 from lightclaw.rollouts.collect import collect as collect_episodes
@@ -44,13 +46,12 @@ def demo(args: argparse.Namespace) -> int:
         exported = store.path.parent / "exports" / run.id
         manifest, card = run_export(store, Selection(runs=[run.id]), exported)
         print_export(exported, manifest, card)
-        out.print(f"store:  {store.path}")
-        out.print(f"report: {json_path}\n        {md_path}")
-        out.print(f"export: {exported} (data card: README.md, data_card.json)")
-        out.print(f"next:   lightclaw runs show {run.id}")
+        print_lines(out, "store:  ", [shown(store.path)])
+        print_lines(out, "report: ", [shown(json_path), shown(md_path)])
+        print_lines(out, "export: ", [shown(exported)])
         first = next(iter(store.iter_episodes(run.id, batch=1)), None)
-        if first is not None:
-            out.print(f"        lightclaw replay {first.id}")
+        replay = [] if first is None else [command("replay", first.id)]
+        print_lines(out, "next:   ", [command("runs", "show", run.id), *replay])
     return 0
 
 
@@ -73,11 +74,13 @@ def collect(args: argparse.Namespace) -> int:
                 reward_weights=_weights(args),
             )
         n = asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
-        console().print(
+        out = console()
+        out.print(
             f"run [cyan]{run.id}[/cyan]: {n} episodes collected "
-            f"({store.count_episodes(run.id)} stored) in {store.path}"
+            f"({store.count_episodes(run.id)} stored) in {escape(shown(store.path))}"
         )
         print_summary(store, run.id)
+        print_lines(out, "next: ", [command("eval", run.id)])
     return 0
 
 

@@ -7,14 +7,14 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
-from lightclaw.cli.render import console
+from lightclaw.cli.render import console, print_lines, shown, table
 from lightclaw.export.formats import FORMATS, parse_formats, run_export
 from lightclaw.export.pool import Selection
 from lightclaw.store import Store
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from lightclaw.export.card import DataCard, Manifest
 
 
@@ -85,17 +85,25 @@ def pipeline(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_export(out_dir: Path, manifest: Manifest, card: DataCard) -> None:
-    table = Table(title=f"export {out_dir}", title_justify="left")
+def print_export(
+    out_dir: Path, manifest: Manifest, card: DataCard, out: Console | None = None
+) -> None:
+    """The files written (format, split, rows, rejected rows) and the filters' counts."""
+    out = out or console()
+    print_lines(out, "export: ", [shown(out_dir)])
+    files = table()
     for col in ("file", "format", "split", "rows", "rejected"):
-        table.add_column(col, justify="right" if col in ("rows", "rejected") else "left")
+        number = col in ("rows", "rejected")
+        files.add_column(col, justify="right" if number else "left", no_wrap=number,
+                         overflow="fold")  # fmt: skip
     for f in manifest.files:
-        table.add_row(f.path, f.format, f.split, str(f.rows), str(f.rejected))
-    out = console()
-    out.print(table)
+        files.add_row(f.path, f.format, f.split, str(f.rows), str(f.rejected))
+    out.print(files)
     kept = " -> ".join(f"{s.name} {s.rows_out}" for s in card.filters.steps)
-    out.print(f"filters: {kept}")
-    out.print(f"data card: {out_dir / 'README.md'} and {out_dir / 'data_card.json'}")
+    out.print(f"filters: {kept}", markup=False)
+    print_lines(
+        out, "data card: ", [shown(out_dir / "README.md"), shown(out_dir / "data_card.json")]
+    )
 
 
 __all__ = ["FORMATS", "export", "pipeline", "spa"]

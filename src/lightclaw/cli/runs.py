@@ -3,52 +3,59 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.table import Table
+from rich.padding import Padding
+from rich.text import Text
 
-from lightclaw.cli.render import console, print_summary
+from lightclaw.cli.render import console, print_lines, print_summary, shown
 from lightclaw.store import Store
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from lightclaw.store.summary import RunSummary
 
 
 def runs(args: argparse.Namespace) -> int:
     with Store() as store:
         if args.runs_command == "list":
-            table = Table(title=f"runs in {store.path}", title_justify="left")
-            for col in (
-                "run",
-                "created",
-                "source",
-                "suite",
-                "policy",
-                "status",
-                "episodes",
-                "steps",
-            ):
-                table.add_column(col)
-            for r in store.list_runs(limit=args.limit):
-                table.add_row(
-                    r.id,
-                    r.created.strftime("%Y-%m-%d %H:%M:%S"),
-                    r.source,
-                    r.suite,
-                    _short(r.policy),
-                    r.status,
-                    str(r.episodes),
-                    str(r.steps),
-                )
-            console().print(table)
+            print_runs(store.path, store.list_runs(limit=args.limit))
             return 0
         run = store.get_run(args.run_id)
         out = console()
         out.print(
             f"run {run.id}  created {run.created:%Y-%m-%d %H:%M:%S}  source {run.source}  "
-            f"status {run.status}  code {run.code_version}"
+            f"status {run.status}  code {run.code_version}",
+            markup=False,
         )
-        out.print(f"suite {run.suite}  config {run.config}")
+        out.print(f"suite {run.suite}  config {run.config}", markup=False)
         out.print(f"tools: {', '.join(f'{t.name}@{t.hash[:8]}' for t in run.tool_schemas)}")
-        print_summary(store, run.id)
+        print_summary(store, run.id, out)
     return 0
 
 
-def _short(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def print_runs(store_path: Path, rows: list[RunSummary], out: Console | None = None) -> None:
+    """Runs newest first, two lines each: id, creation time, status and counts in aligned
+    columns, then the suite, source and policies, indented, wrapping between policies."""
+    out = out or console()
+    print_lines(out, "runs in ", [f"{shown(store_path)}, newest first"])
+    cells = [
+        (r.id, f"{r.created:%Y-%m-%d %H:%M:%S}", r.status, str(r.episodes), str(r.steps))
+        for r in rows
+    ]
+    header = ("run", "created", "status", "episodes", "steps")
+    widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        left = [f"{v:<{w}}" for v, w in zip(row[:3], widths[:3], strict=True)]
+        right = [f"{v:>{w}}" for v, w in zip(row[3:], widths[3:], strict=True)]
+        return "  ".join(left + right)
+
+    out.print(Text(line(header), style="bold", overflow="fold"))
+    for r, row in zip(rows, cells, strict=True):
+        out.print(Text(line(row), overflow="fold"))
+        policies = ", ".join(r.policy.split(","))
+        detail = Text(f"{r.suite} ({r.source}): {policies}", overflow="fold")
+        out.print(Padding(detail, (0, 0, 0, 2)))

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 class PolicySummary(BaseModel):
     policy: str
     episodes: int = 0
-    succeeded: int = 0
+    succeeded: int = Field(default=0, description="judged episodes that the verifier passed")
+    unjudged: int = Field(
+        default=0, description="episodes whose verifier failed: no success recorded (NULL)"
+    )
     steps: int = 0
     outcomes: dict[str, int] = Field(default_factory=dict)
     errors: dict[str, int] = Field(default_factory=dict)
@@ -24,7 +27,8 @@ class PolicySummary(BaseModel):
 
 
 def summarize(store: Store, run_id: str) -> list[PolicySummary]:
-    """Stream the run's episodes; count outcomes, step errors and the verifier's successes."""
+    """Stream the run's episodes; count outcomes, step errors, the verifier's successes and the
+    episodes it could not judge."""
     store.get_run(run_id)  # an unknown id fails with the valid choices
     rows: dict[str, PolicySummary] = {}
     outcomes: dict[str, Counter[str]] = {}
@@ -41,7 +45,10 @@ def summarize(store: Store, run_id: str) -> list[PolicySummary]:
             row.corrections += step.correction_of is not None
         if ep.outcome == "max_steps":
             errs[ErrorType.MAX_STEPS.value] += 1
-        row.succeeded += ep.success is True  # judged at collection; None = not judged
+        if ep.success is None:  # judged at collection; None = the verifier failed
+            row.unjudged += 1
+        else:
+            row.succeeded += ep.success
     for policy, row in rows.items():
         row.outcomes = dict(outcomes[policy])
         row.errors = dict(errors[policy])
