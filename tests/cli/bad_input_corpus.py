@@ -35,7 +35,6 @@ OWNED_ELSEWHERE = frozenset(
     {
         # fixed on other branches of issue 8; the lead removes an id once its branch is merged
         "B13",  # oracle fails its own verifier: rejected at load (judge)
-        "V01", "V02", "V03", "V05",  # unjudged episodes shown as unjudged, not 0/1 (repo)
         "F02", "F03", "F04", "F09",  # nothing to export leaves no empty directory (exports)
         "F10", "F13", "G02", "G06", "K7",  # exports
     }
