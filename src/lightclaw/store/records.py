@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lightclaw.errors import RuntimeBug
 from lightclaw.schema.tasks import Task, TaskSnapshot
 from lightclaw.schema.trajectory import Episode, Run
+from lightclaw.verify.corrections import relabel
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -22,7 +23,8 @@ EPISODE_INSERT = (
 )
 STEP_INSERT = (
     "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns,"
-    " judged_correct, over_correction, correction_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " judged_correct, over_correction, correction_ok, correction_attempted)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 CALL_INSERT = (
     "INSERT INTO calls (episode_id, step_idx, idx, tool, status, error_type, latency_ns)"
@@ -115,9 +117,9 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
             if step.error_type is not None:
                 n_err += 1
             add_step(
-                (eid, idx, step.error_type, len(calls), step.correction_of, step.latency_ns,
-                 _flag(step.judged_correct), _flag(step.over_correction),
-                 _flag(step.correction_ok))
+                step_row(eid, idx, step.error_type, len(calls), step.correction_of,
+                         step.latency_ns, step.judged_correct, step.over_correction,
+                         step.correction_ok, step.correction_attempted)
             )  # fmt: skip
         ep_rows.append(
             (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,
@@ -132,9 +134,35 @@ def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+def step_row(
+    episode_id: str,
+    idx: int,
+    error_type: str | None,
+    n_calls: int,
+    correction_of: int | None,
+    latency_ns: int,
+    judged_correct: bool | None = None,
+    over_correction: bool | None = None,
+    correction_ok: bool | None = None,
+    correction_attempted: bool | None = None,
+) -> Row:
+    """One ``steps`` row, in :data:`STEP_INSERT`'s column order."""
+    return (
+        episode_id, idx, error_type, n_calls, correction_of, latency_ns, _flag(judged_correct),
+        _flag(over_correction), _flag(correction_ok), _flag(correction_attempted),
+    )  # fmt: skip
+
+
 def assemble_episode(record: str) -> Episode:
-    """Rebuild an Episode from its stored record."""
-    return Episode.model_validate_json(record)
+    """Rebuild an Episode from its stored record.
+
+    A record older than format 2 gets its correction labels under today's definitions
+    (:func:`lightclaw.verify.corrections.relabel`, from its stored step verdicts), as
+    migration 0005 did for its step columns."""
+    episode = Episode.model_validate_json(record)
+    if episode.version < 2:
+        relabel(episode)
+    return episode
 
 
 def task_snapshot_rows(run_id: str, tasks: Sequence[TaskSnapshot]) -> list[Row]:
