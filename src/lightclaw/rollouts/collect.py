@@ -20,6 +20,7 @@ from lightclaw.errors import UserError
 from lightclaw.ids import new_id
 from lightclaw.policies.feedback import GENERIC_FEEDBACK, verifier_feedback
 from lightclaw.policies.personas import resolve_policy
+from lightclaw.rollouts.oracles import check_oracles
 from lightclaw.rollouts.progress import progress
 from lightclaw.rollouts.tasks import run_suite
 from lightclaw.runtime import Revision, run_episode
@@ -75,6 +76,7 @@ def start_run(
     if trials < 1:
         raise UserError(f"--trials must be at least 1 (got {trials})")
     suite = load_suite(suite_spec)
+    check_oracles(suite)  # a task whose oracle fails its own verifier is rejected (file:line)
     policies = [resolve_policy(spec)[0] for spec in policy_specs]
     if not policies:
         raise UserError("give at least one --policy, e.g. --policy scripted:oracle")

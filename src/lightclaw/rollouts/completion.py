@@ -45,6 +45,7 @@ __all__ = [
     "COMPLETION_ENDED",
     "Completion",
     "OutputsPolicy",
+    "blocking",
     "completion_outputs",
     "run_outputs",
 ]
@@ -156,12 +157,14 @@ def run_outputs(
     """Run ``outputs`` as the policy of one episode of ``task`` (blocking; safe to call from
     inside a running event loop, which then is not blocked)."""
     policy = OutputsPolicy(outputs, name=name)
-    return _blocking(
+    return blocking(
         run_episode(task, policy, registry, run_id=name, policy_name=name, episode_id=f"{name}")
     )
 
 
-def _blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+def blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion from synchronous code (in a worker thread when an event
+    loop is already running in this one)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
