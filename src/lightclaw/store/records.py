@@ -111,8 +111,8 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
                 n_tool += 1
                 for call in calls:
                     add_call(
-                        (eid, idx, call.index, call.tool, call.status, call.error_type,
-                         call.latency_ns)
+                        call_row(eid, idx, call.index, call.tool, call.status, call.error_type,
+                                 call.latency_ns)
                     )  # fmt: skip
             if step.error_type is not None:
                 n_err += 1
@@ -122,16 +122,59 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
                          step.correction_ok, step.correction_attempted)
             )  # fmt: skip
         ep_rows.append(
-            (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,
-             ep.stop_reason, None if ep.success is None else int(ep.success), ep.reward,
-             len(ep.steps), n_tool, n_err, ep.duration_ns, iso(ep.started_at), ep.version,
-             _episode_json(ep).decode(), ep.attempt)
+            episode_row(eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed,
+                        ep.outcome, ep.stop_reason, ep.success, ep.reward, len(ep.steps), n_tool,
+                        n_err, ep.duration_ns, iso(ep.started_at), ep.version,
+                        _episode_json(ep).decode(), ep.attempt)
         )  # fmt: skip
     return ep_rows, step_rows, call_rows
 
 
 def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
+
+
+def episode_row(
+    episode_id: str,
+    run_id: str,
+    task_id: str,
+    suite: str,
+    policy: str,
+    trial: int,
+    seed: int,
+    outcome: str,
+    stop_reason: str | None,
+    success: bool | None,
+    reward: float | None,
+    n_steps: int,
+    n_tool_steps: int,
+    n_errors: int,
+    duration_ns: int,
+    started_at: str,
+    version: int,
+    record: str,
+    attempt: int = 1,
+) -> Row:
+    """One ``episodes`` row, in :data:`EPISODE_INSERT`'s column order (``record``: the
+    episode's JSON)."""
+    return (
+        episode_id, run_id, task_id, suite, policy, trial, seed, outcome, stop_reason,
+        _flag(success), reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at, version,
+        record, attempt,
+    )  # fmt: skip
+
+
+def call_row(
+    episode_id: str,
+    step_idx: int,
+    idx: int,
+    tool: str,
+    status: str,
+    error_type: str | None,
+    latency_ns: int,
+) -> Row:
+    """One ``calls`` row, in :data:`CALL_INSERT`'s column order."""
+    return (episode_id, step_idx, idx, tool, status, error_type, latency_ns)
 
 
 def step_row(
