@@ -207,9 +207,7 @@ class Store:
         except sqlite3.IntegrityError as exc:
             raise UserError(self._conflict(episodes, exc)) from exc
 
-    def add_rows(
-        self, episodes: Sequence[Row], steps: Sequence[Row], calls: Sequence[Row]
-    ) -> None:
+    def add_rows(self, episodes: Sequence[Row], steps: Sequence[Row], calls: Sequence[Row]) -> None:
         """Insert rows made by the :mod:`lightclaw.store.records` builders (``episode_row``,
         ``step_row``, ``call_row``) in one transaction, without validating them: for synthetic
         stores (benchmarks). Episodes go through :meth:`add_episodes`."""
