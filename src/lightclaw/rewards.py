@@ -31,6 +31,7 @@ assistant turn.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
@@ -190,25 +191,28 @@ def _registry(tool_docs: str | None) -> ToolRegistry:
 
 
 _scored: OrderedDict[tuple[str, str], Reward] = OrderedDict()
+_scored_lock = threading.Lock()
 
 
 def score_completion(completion: Completion, truth: GroundTruth) -> Reward:
     """The stored SPEC §4 reward of ``completion`` (its judgement included), computed by
     running it through the runtime and the judge with the row's weights."""
     key = (json.dumps(completion, sort_keys=True, default=str), truth.model_dump_json())
-    found = _scored.get(key)
-    if found is not None:
-        _scored.move_to_end(key)
-        return found
+    with _scored_lock:
+        found = _scored.get(key)
+        if found is not None:
+            _scored.move_to_end(key)
+            return found
     task = truth.task()
     docs = None if truth.tool_docs is None else json.dumps(truth.tool_docs, sort_keys=True)
     replies = task.user.replies if task.user is not None else []
     outputs = completion_outputs(completion, replies)
     episode = run_outputs(task, _registry(docs), outputs, name="completion")
     reward = score(task, episode, truth.reward_weights)
-    _scored[key] = reward
-    if len(_scored) > _CACHE_SIZE:
-        _scored.popitem(last=False)
+    with _scored_lock:
+        _scored[key] = reward
+        if len(_scored) > _CACHE_SIZE:
+            _scored.popitem(last=False)
     return reward
 
 

@@ -158,7 +158,7 @@ def run_outputs(
     inside a running event loop, which then is not blocked)."""
     policy = OutputsPolicy(outputs, name=name)
     return blocking(
-        run_episode(task, policy, registry, run_id=name, policy_name=name, episode_id=f"{name}")
+        run_episode(task, policy, registry, run_id=name, policy_name=name, episode_id=name)
     )
 
 
