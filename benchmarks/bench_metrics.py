@@ -2,10 +2,11 @@
 
 Run: ``uv run python benchmarks/bench_metrics.py [--sizes 10000 100000 1000000] [--keep DIR]``.
 
-Each store is generated once (10 steps per episode, rows inserted straight with ``executemany``
-into the store's tables; the episode ``record`` column holds a small valid JSON, the step and
-call columns are realistic: tool steps with 1-3 calls, varied runtime error types, corrections
-after feedback, unjudged episodes, several trials per task, two sources, suites and policies).
+Each store is generated once (10 steps per episode, rows made by the store's row builders and
+inserted in bulk with ``Store.add_rows``; the episode ``record`` column holds a small valid JSON,
+the step and call columns are realistic: tool steps with 1-3 calls, varied runtime error types,
+corrections after feedback with the judge's labels, unjudged episodes, several trials per task,
+two sources, suites and policies). No SQL here: the store owns it.
 Each size is then measured in a fresh subprocess, so peak RSS (``ru_maxrss``) belongs to that
 size alone. Prints time, time per million steps and peak RSS per size.
 """
@@ -16,7 +17,6 @@ import argparse
 import json
 import random
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,7 +30,7 @@ from rich.table import Table
 
 from lightclaw.schema import Run, RunConfig
 from lightclaw.store import Store
-from lightclaw.store.records import CALL_INSERT, EPISODE_INSERT
+from lightclaw.store.records import call_row, episode_row, step_row
 
 STEPS_PER_EPISODE = 10
 TRIALS = 5
@@ -51,11 +51,6 @@ TOOL_ERRORS = (
     ("timeout", 1),
     ("redundant_call", 2),
     ("policy_blocked", 1),
-)
-# Only the columns that collection fills; later columns (verifier judgements) stay NULL.
-STEP_INSERT = (
-    "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
 )
 _RANK = {p: i for i, p in enumerate(sorted({p for run in RUNS for p in run[3]}))}
 _ERR_NAMES = [e for e, _ in TOOL_ERRORS]
@@ -96,59 +91,69 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
                     code_version="bench",
                 )
             )
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous = OFF")
-    plan = episode_plan(n)
-    for start in range(0, n, CHUNK):
-        eps: list[tuple[object, ...]] = []
-        steps: list[tuple[object, ...]] = []
-        calls: list[tuple[object, ...]] = []
-        for k in range(start, min(n, start + CHUNK)):
-            run_id, suite, policy, task, trial = plan[k]
-            eid = f"ep_{k:010d}"
-            # chance that a tool step fails: depends on the policy and (a little) on the task
-            skill = 0.04 + 0.06 * _RANK[policy] + 0.02 * (zlib.crc32(task.encode()) % 3)
-            prev_failed = False
-            n_tool = n_err = 0
-            for idx in range(STEPS_PER_EPISODE):
-                correction_of = idx - 1 if prev_failed and rng.random() < 0.7 else None
-                last = idx == STEPS_PER_EPISODE - 1
-                error: str | None = None
-                n_calls = 0
-                if last:
-                    error = "invalid_format" if rng.random() < 0.02 else None
-                elif rng.random() < 0.05:
-                    error = "invalid_format"
-                else:
-                    n_calls = rng.choice((1, 1, 1, 2, 3))
-                    failed = rng.random() < skill
-                    if failed:
-                        error = rng.choices(_ERR_NAMES, _ERR_WEIGHTS)[0]
-                    bad = rng.randrange(n_calls) if failed else -1
-                    for c in range(n_calls):
-                        calls.append(
-                            (eid, idx, c, rng.choice(TOOLS), "error" if c == bad else "ok",
-                             error if c == bad else None, rng.randrange(10_000, 900_000))
-                        )  # fmt: skip
-                    n_tool += 1
-                n_err += error is not None
-                prev_failed = error is not None
-                steps.append((eid, idx, error, n_calls, correction_of, rng.randrange(10**6, 10**8)))
-            r = rng.random()
-            success = None if r < 0.05 else int(r < 0.05 + (1 - skill) * 0.8)
-            eps.append(
-                (eid, run_id, task, suite, policy, trial, k, "final_answer", "final_answer",
-                 success, None if success is None else float(success), STEPS_PER_EPISODE, n_tool,
-                 n_err, 10**9, "2025-05-01T00:00:00+00:00", 1,
-                 _record(eid, run_id, task, suite, policy, trial))
-            )  # fmt: skip
-        conn.execute("BEGIN")
-        conn.executemany(EPISODE_INSERT, eps)
-        conn.executemany(STEP_INSERT, steps)
-        conn.executemany(CALL_INSERT, calls)
-        conn.execute("COMMIT")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+        plan = episode_plan(n)
+        for start in range(0, n, CHUNK):
+            eps, steps, calls = _chunk(rng, plan, start, min(n, start + CHUNK))
+            store.add_rows(eps, steps, calls)
+
+
+def _chunk(
+    rng: random.Random, plan: list[tuple[str, str, str, str, int]], start: int, stop: int
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    eps: list[tuple[object, ...]] = []
+    steps: list[tuple[object, ...]] = []
+    calls: list[tuple[object, ...]] = []
+    for k in range(start, stop):
+        run_id, suite, policy, task, trial = plan[k]
+        eid = f"ep_{k:010d}"
+        # chance that a tool step fails: depends on the policy and (a little) on the task
+        skill = 0.04 + 0.06 * _RANK[policy] + 0.02 * (zlib.crc32(task.encode()) % 3)
+        r = rng.random()
+        success = None if r < 0.05 else r < 0.05 + (1 - skill) * 0.8
+        rows: list[list[object]] = []
+        n_tool = n_err = 0
+        for idx in range(STEPS_PER_EPISODE):
+            failed_before = bool(rows) and rows[-1][2] is not None
+            correction_of = idx - 1 if failed_before and rng.random() < 0.7 else None
+            last = idx == STEPS_PER_EPISODE - 1
+            error: str | None = None
+            n_calls = 0
+            if last:
+                error = "invalid_format" if rng.random() < 0.02 else None
+            elif rng.random() < 0.05:
+                error = "invalid_format"
+            else:
+                n_calls = rng.choice((1, 1, 1, 2, 3))
+                failed = rng.random() < skill
+                if failed:
+                    error = rng.choices(_ERR_NAMES, _ERR_WEIGHTS)[0]
+                bad = rng.randrange(n_calls) if failed else -1
+                for c in range(n_calls):
+                    calls.append(
+                        call_row(eid, idx, c, rng.choice(TOOLS), "error" if c == bad else "ok",
+                                 error if c == bad else None, rng.randrange(10_000, 900_000))
+                    )  # fmt: skip
+                n_tool += 1
+            n_err += error is not None
+            judged = None if n_calls == 0 else rng.random() > skill
+            # the judge's labels: a failed step before the last is a feedback event, attempted
+            # when the next step corrects it; a correction recovers / over-corrects or not
+            if rows and rows[-1][2] is not None:
+                rows[-1][9] = correction_of is not None
+            ok = over = None
+            if correction_of is not None:
+                ok = error is None and judged is not False and bool(success)
+                over = rng.random() < 0.05
+            rows.append([eid, idx, error, n_calls, correction_of, rng.randrange(10**6, 10**8),
+                         judged, over, ok, None])  # fmt: skip
+        steps += [step_row(*row) for row in rows]  # type: ignore[arg-type]
+        eps.append(
+            episode_row(eid, run_id, task, suite, policy, trial, k, "final_answer", "final_answer",
+                        success, None if success is None else float(success), STEPS_PER_EPISODE,
+                        n_tool, n_err, 10**9, "2025-05-01T00:00:00+00:00", 1,
+                        _record(eid, run_id, task, suite, policy, trial))
+        )  # fmt: skip
+    return eps, steps, calls
 
 
 def measure(path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lightclaw.cli.main import main
+from lightclaw.schema import FORMAT_VERSION
 from lightclaw.store import Store
 from lightclaw.suites.loader import load_suite
 
@@ -28,7 +29,7 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 0
     assert "collect" in capsys.readouterr().out
     assert main(["version"]) == 0
-    assert "trajectory format 1" in capsys.readouterr().out
+    assert f"trajectory format {FORMAT_VERSION}" in capsys.readouterr().out
 
 
 def test_unknown_suite_persona_and_run_exit_2_listing_choices(

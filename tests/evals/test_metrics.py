@@ -12,6 +12,7 @@ from lightclaw.evals.metrics import GroupMetrics, compute_metrics
 from lightclaw.schema import CallRecord, Episode, FinalAnswer, RawOutput, Run, Step, ToolCall
 from lightclaw.schema.errors import ErrorType
 from lightclaw.store import Store
+from lightclaw.verify.corrections import relabel
 
 # A step spec: (error type or None, number of tool calls, correction_of).
 Spec = tuple[str | None, int, int | None]
@@ -55,7 +56,7 @@ def make_episode(
     policy: str = "p1",
     suite: str = "s1",
 ) -> Episode:
-    return Episode(
+    episode = Episode(
         id=ep_id,
         run_id=run_id,
         task_id=task or ep_id,
@@ -68,6 +69,7 @@ def make_episode(
         success=success,
         started_at=T0,
     )
+    return relabel(episode)  # the correction labels the judge gives these recorded verdicts
 
 
 def make_run(run_id: str, source: str = "deterministic") -> Run:
@@ -84,7 +86,9 @@ OK, FINAL = (None, 1, None), (None, 0, None)
 #   unknown_tool -> 4/8 ok), invalid_format 2/14, wrong_args 1/8, judged 4 (success 2), unjudged 1,
 #   runtime-error episodes judged: ep2 (ok), ep3 (fail), ep5 (fail) -> recovery 1/3,
 #   feedback events (error steps that are not last): ep2 s0, ep3 s0, ep3 s1, ep5 s0, ep5 s1 = 5,
-#   followed by a correction (next step's correction_of names it): ep2 s0, ep5 s0 = 2.
+#   followed by a correction (a later step's correction_of names it): ep2 s0, ep5 s0 = 2,
+#   corrections 2: ep2 s1 ran, cannot be judged on its own and ep2 succeeded (recovers);
+#   ep5 s1 failed at runtime (does not) -> recovery success 1/2; over-corrections 0/2.
 DET = [
     make_episode("ep1", "det", [OK, FINAL], True),
     make_episode("ep2", "det", [("wrong_args", 1, None), (None, 1, 0), FINAL], True),
@@ -137,6 +141,8 @@ def test_counts_of_a_hand_built_run(store: Store) -> None:
             ("wrong_args", g.wrong_args_rate),
             ("recovery", g.recovery_rate),
             ("correction_attempt", g.correction_attempt_rate),
+            ("recovery_success", g.recovery_success_rate),
+            ("over_correction", g.over_correction_rate),
         ]
     }
     assert got == {
@@ -146,6 +152,8 @@ def test_counts_of_a_hand_built_run(store: Store) -> None:
         "wrong_args": (1, 8),
         "recovery": (1, 3),
         "correction_attempt": (2, 5),
+        "recovery_success": (1, 2),
+        "over_correction": (0, 2),
     }
     assert g.step_errors == {
         "invalid_format": 2,

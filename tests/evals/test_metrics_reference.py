@@ -87,7 +87,7 @@ def reference(
                 c["wrong_args"] += step.error_type == "wrong_args"
             if step.error_type in RUNTIME_ERRORS and i + 1 < len(ep.steps):
                 c["feedback"] += 1
-                c["attempts"] += ep.steps[i + 1].correction_of == step.index
+                c["attempts"] += any(s.correction_of == step.index for s in ep.steps[i + 1 :])
     for key, tasks in trials.items():
         top = min(len(v) for v in tasks.values())
         out[key]["pass_k"] = [

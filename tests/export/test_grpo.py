@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from lightclaw.export.conversation import assistant_message, to_messages
+from lightclaw.export.conversation import to_messages
 from lightclaw.export.grpo import GroupStats, GrpoExport, GrpoRow
 from lightclaw.export.pool import Pool, Selection, select, split_of
 from lightclaw.export.writers import JsonlWriter
-from lightclaw.rewards import GroundTruth, argument_reward, format_reward, lightclaw_reward
+from lightclaw.rewards import GroundTruth, component_reward, lightclaw_reward
 from lightclaw.schema import Episode
 from lightclaw.store import Store
 from lightclaw.suites.loader import get_suite
@@ -92,16 +92,11 @@ def test_rows_feed_the_reward_functions_as_trl_passes_columns(
     }
     # TRL: every column but "prompt" becomes a keyword argument holding one value per completion
     kwargs = {key: [row[key] for row in rows] for key in rows[0] if key != "prompt"}
-    completions = [[assistant_message(oracle[row["task_id"]].steps[0])] for row in rows]
-    assert format_reward(completions, prompts=[r["prompt"] for r in rows], **kwargs) == [1.0] * len(
-        rows
-    )
-    scores = argument_reward(completions, **kwargs)
-    for row, score in zip(rows, scores, strict=True):
-        has_call = bool(oracle[row["task_id"]].steps[0].calls)
-        if json.loads(row["expected_calls"]) and has_call:
-            assert score == 1.0, row["task_id"]
-    assert all(isinstance(v, float) for v in lightclaw_reward(completions, **kwargs))
+    episodes = [oracle[row["task_id"]] for row in rows]
+    completions = [to_messages(e)[len(to_messages(e, upto=0)) :] for e in episodes]
+    prompts = [r["prompt"] for r in rows]
+    assert lightclaw_reward(completions, prompts=prompts, **kwargs) == [e.reward for e in episodes]
+    assert component_reward("task_success")(completions, **kwargs) == [1.0] * len(rows)
 
 
 def test_rows_load_with_datasets_and_still_score(exported: dict[str, Any]) -> None:
@@ -114,8 +109,8 @@ def test_rows_load_with_datasets_and_still_score(exported: dict[str, Any]) -> No
     kwargs = {key: values for key, values in batch.items() if key != "prompt"}
     direct = [r for r in exported["rows"] if r["split"] == "train"][:4]
     wrong = [[{"role": "assistant", "content": '{"kind": "tool_call", "tool": "x", "argu'}]] * 4
-    assert format_reward(wrong, **kwargs) == [0.0] * 4
-    assert argument_reward(wrong, **kwargs) == argument_reward(
+    assert component_reward("task_success")(wrong, **kwargs) == [0.0] * 4
+    assert lightclaw_reward(wrong, **kwargs) == lightclaw_reward(
         wrong, **{k: [r[k] for r in direct] for k in kwargs}
     )
 
@@ -187,5 +182,5 @@ def test_fixture_matches_what_the_exporter_writes(exported: dict[str, Any]) -> N
     fresh = {row["task_id"]: row for row in exported["rows"]}
     for row in fixture:
         assert set(row) == set(fresh[row["task_id"]])
-        for key in ("expected_calls", "expected_answer", "answer_match", "oracle_calls", "tools"):
+        for key in set(row) - {"prompt", "split"}:
             assert row[key] == fresh[row["task_id"]][key], key

@@ -13,7 +13,7 @@ from lightclaw.export.grpo import GrpoExport
 from lightclaw.export.pool import Pool, Selection, select
 from lightclaw.export.verl import VERL_SCHEMA, VerlExport, VerlRow, verl_row
 from lightclaw.export.writers import ParquetWriter
-from lightclaw.rewards import GroundTruth, compute_score
+from lightclaw.rewards import GroundTruth, compute_score, lightclaw_reward
 from lightclaw.schema import ToolCall, effective
 from lightclaw.store import Store
 from lightclaw.suites.loader import get_suite
@@ -105,9 +105,12 @@ def test_compute_score_reads_the_rows_ground_truth(exported: dict[str, Any]) -> 
         if not task.expected_calls or not isinstance(effective(task.oracle[0][0]), ToolCall):
             continue
         gt, source = row["reward_model"]["ground_truth"], row["data_source"]
-        good = compute_score(source, _oracle_text(task.id), gt, row["extra_info"])
-        assert good == pytest.approx(0.5), task.id  # format + tool choice + arguments
-        assert compute_score(source, '{"kind": "tool_call", "tool": ', gt) == 0.0
+        text = _oracle_text(task.id)
+        good = compute_score(source, text, gt, row["extra_info"])
+        grpo = next(g for g in exported["grpo"] if g["task_id"] == task.id)
+        kwargs = {key: [value] for key, value in grpo.items() if key != "prompt"}
+        assert [good] == lightclaw_reward([text], **kwargs), task.id  # TRL's path, same row
+        assert good < 1.0, task.id  # a first turn of calls gives no answer: no task success
         scored += 1
     assert scored > 20
 

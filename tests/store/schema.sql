@@ -1,5 +1,5 @@
 PRAGMA application_id = 1279487095;
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 PRAGMA page_size = 16384;
 PRAGMA journal_mode = wal;
 CREATE TABLE calls (
@@ -62,7 +62,7 @@ CREATE TABLE steps (
     n_calls INTEGER NOT NULL,
     correction_of INTEGER,
     latency_ns INTEGER NOT NULL
-, judged_correct INTEGER, over_correction INTEGER, correction_ok INTEGER);
+, judged_correct INTEGER, over_correction INTEGER, correction_ok INTEGER, correction_attempted INTEGER);
 CREATE TABLE tool_schemas (
     run_id TEXT NOT NULL,
     name TEXT NOT NULL,

@@ -12,6 +12,7 @@ import pytest
 from store_samples import make_run, rich_episode, small_episode
 
 from lightclaw.errors import UnknownChoiceError, UserError
+from lightclaw.schema import FORMAT_VERSION
 from lightclaw.store import RunSummary, Store, default_db_path
 
 
@@ -84,7 +85,7 @@ def test_columns_hold_what_metrics_query(store: Store) -> None:
             3,
             123_456_789,
             "2025-03-01T08:00:00+00:00",
-            1,
+            FORMAT_VERSION,
         ),
         (
             "run-1",
@@ -100,7 +101,7 @@ def test_columns_hold_what_metrics_query(store: Store) -> None:
             3,
             123_456_789,
             "2025-03-01T08:00:01+00:00",
-            1,
+            FORMAT_VERSION,
         ),
     ]
     steps = query(

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from store_samples import make_run, rich_episode
 
 from lightclaw.errors import RuntimeBug
-from lightclaw.schema import FORMAT_VERSION
+from lightclaw.evals.metrics import compute_metrics
+from lightclaw.evals.recount import disagreements, recount
+from lightclaw.schema import (
+    FORMAT_VERSION,
+    CallRecord,
+    Episode,
+    ErrorType,
+    FinalAnswer,
+    RawOutput,
+    Step,
+    ToolCall,
+)
 from lightclaw.store import Store, migrate
 from lightclaw.store.migrate import APPLICATION_ID, PAGE_SIZE, Migration, migrations, statements
 
@@ -177,3 +189,102 @@ def test_store_at_migration_1_gains_step_judgement_columns(
     columns = {r[1] for r in conn.execute("PRAGMA table_info(steps)")}
     assert {"judged_correct", "over_correction", "correction_ok"} <= columns
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
+
+
+def _format_1_episode() -> Episode:
+    """A record as format 1 stored it: a failed call, then a give-up answer labelled a
+    successful correction (the old definition), an episode that failed."""
+    call = ToolCall(tool="book", arguments={})
+    steps = [
+        Step(
+            index=0,
+            observation=[],
+            raw_output=RawOutput(text="a"),
+            actions=[call],
+            calls=[
+                CallRecord(
+                    index=0,
+                    call_id="c0",
+                    tool="book",
+                    arguments={},
+                    status="error",
+                    error_type=ErrorType.WRONG_ARGS,
+                )
+            ],
+            error_type=ErrorType.WRONG_ARGS,
+            judged_correct=False,
+        ),
+        Step(
+            index=1,
+            observation=[],
+            raw_output=RawOutput(text="b"),
+            actions=[FinalAnswer(content="I could not complete this task.")],
+            correction_of=0,
+            correction_ok=True,  # format 1: ran and was not judged wrong
+        ),
+    ]
+    return Episode(
+        version=1,
+        id="ep-old",
+        run_id=make_run().id,
+        task_id="t",
+        suite="s",
+        policy="p",
+        seed=0,
+        outcome="final_answer",
+        final_answer="I could not complete this task.",
+        steps=steps,
+        success=False,
+        reward=0.0,
+        started_at=datetime(2025, 3, 1, tzinfo=UTC),
+    )
+
+
+def test_a_format_1_store_gets_todays_correction_labels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite"
+    old = migrations()[:4]
+    with monkeypatch.context() as m:
+        m.setattr(migrate, "migrations", lambda: old)
+        m.setattr(migrate, "FORMAT_VERSION", 1)
+        with Store(path) as store:
+            store.create_run(make_run())
+    episode = _format_1_episode()
+    record = episode.model_dump_json(
+        exclude={"judgement": True, "steps": {"__all__": {"correction_attempted"}}}
+    )
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(  # the rows format 1 wrote (schema of migration 4)
+        "INSERT INTO episodes (id, run_id, task_id, suite, policy, trial, seed, outcome,"
+        " stop_reason, success, reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at,"
+        " version, record, attempt) VALUES"
+        " ('ep-old', ?, 't', 's', 'p', 0, 0, 'final_answer', NULL, 0, 0.0, 2, 1, 1, 0,"
+        " '2025-03-01T00:00:00+00:00', 1, ?, 1)",
+        (make_run().id, record),
+    )
+    conn.executemany(
+        "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns,"
+        " judged_correct, over_correction, correction_ok) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        [
+            ("ep-old", 0, "wrong_args", 1, None, 0, None, None),
+            ("ep-old", 1, None, 0, 0, None, None, 1),
+        ],
+    )
+    conn.close()
+    with Store(path) as store:  # applies migration 0005
+        stored = store.get_episode("ep-old")
+        assert stored.version == 1 and stored.judgement is None
+        assert [s.correction_attempted for s in stored.steps] == [True, None]
+        assert [s.correction_ok for s in stored.steps] == [None, False]  # a give-up
+        assert [s.over_correction for s in stored.steps] == [None, False]
+        (g,) = compute_metrics(store, [make_run().id]).groups
+        counts = recount(store.iter_episodes(), {make_run().id: "deterministic"})
+        assert disagreements([g], counts) == []
+    assert (g.recovery_success_rate.numerator, g.recovery_success_rate.denominator) == (0, 1)
+    assert (g.over_correction_rate.numerator, g.over_correction_rate.denominator) == (0, 1)
+    assert (g.correction_attempt_rate.numerator, g.correction_attempt_rate.denominator) == (1, 1)
+    rows = sqlite3.connect(path).execute(
+        "SELECT correction_attempted, correction_ok, over_correction FROM steps ORDER BY idx"
+    )
+    assert rows.fetchall() == [(1, None, None), (None, 0, 0)]

@@ -1,4 +1,5 @@
-"""Per-action judging and step annotation: over-corrections found without any planted label."""
+"""Per-action judging and the corrections of the judgement: over-corrections and recoveries
+found without any planted label."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from lightclaw.schema import (
     SelfCorrection,
     Task,
 )
+from lightclaw.schema.judgement import CorrectionJudgement
 from lightclaw.suites.loader import get_suite
+from lightclaw.verify import judge_episode
 from lightclaw.verify.judging import (
-    annotate,
     judge_action,
     judge_answer,
     judge_call,
@@ -96,20 +98,24 @@ class TestJudgeAnswerAndAction:
         assert judge_step(task, step(0)) is None  # invalid_format: nothing parsed
 
 
-class TestAnnotate:
+def corrections(task: Task, episode: Episode) -> dict[int, CorrectionJudgement]:
+    """The judgement's corrections by correcting step."""
+    return {c.step: c for c in judge_episode(task, episode).corrections}
+
+
+class TestCorrections:
     def test_correcting_a_correct_call_is_an_over_correction(self) -> None:
         task = make_task()
         fix = SelfCorrection(corrects_step=0, reason="looks wrong", revised=BAD)
         episode = make_episode(step(0, GOOD), step(1, fix, correction_of=0), answer(2, "26.1"))
-        first, second, third = annotate(task, episode)
-        assert first.judged is True and first.correction_of is None
-        assert second.correction_of == 0
-        assert second.pre_correct is True
-        assert second.judged is False
+        judgement = judge_episode(task, episode)
+        assert [s.correct for s in judgement.steps] == [True, False, True]
+        (second,) = judgement.corrections
+        assert (second.step, second.corrects) == (1, 0)
+        assert second.before is True and second.after is False
         assert second.over_correction is True
-        assert second.post_ok is False  # executed, but judged wrong
+        assert second.recovered is False  # executed, but judged wrong
         assert second.transition == "c->i"
-        assert third.judged is True and third.over_correction is None
 
     def test_fixing_a_wrong_call_is_a_successful_correction(self) -> None:
         task = make_task()
@@ -117,50 +123,107 @@ class TestAnnotate:
             step(0, BAD, errors={0: ErrorType.TOOL_ERROR}),
             step(1, GOOD, correction_of=0),
         )
-        corrected = annotate(task, episode)[1]
-        assert corrected.pre_correct is False
+        corrected = corrections(task, episode)[1]
+        assert corrected.before is False
         assert corrected.over_correction is False
-        assert corrected.post_ok is True
+        assert corrected.recovered is True
         assert corrected.transition == "i->c"
 
-    def test_a_correction_that_fails_at_runtime_is_not_ok(self) -> None:
+    def test_a_correction_that_fails_at_runtime_does_not_recover(self) -> None:
         task = make_task()
         episode = make_episode(
             step(0, BAD, errors={0: ErrorType.WRONG_ARGS}),
             step(1, GOOD, errors={0: ErrorType.TIMEOUT}, correction_of=0),
         )
-        corrected = annotate(task, episode)[1]
-        assert corrected.judged is True
-        assert corrected.post_ok is False
+        corrected = corrections(task, episode)[1]
+        assert corrected.after is True and corrected.executed is False
+        assert corrected.recovered is False
 
     def test_changing_a_correct_call_that_failed_for_other_reasons_counts(self) -> None:
-        # SPEC §3: the corrected action was already correct by the verifier.
+        # SPEC §3: the corrected action was already correct by the verifier (judged on its own),
+        # although its runtime error makes the transition start incorrect.
         task = make_task()
         other = tool("convert", value=42, unit="km")
         episode = make_episode(
             step(0, GOOD, errors={0: ErrorType.TIMEOUT}),
             step(1, other, correction_of=0),
         )
-        corrected = annotate(task, episode)[1]
+        corrected = corrections(task, episode)[1]
         assert corrected.over_correction is True
-        assert corrected.transition == "c->c"
+        assert corrected.transition == "i->c"
 
     def test_repeating_the_corrected_action_changes_nothing(self) -> None:
         task = make_task()
         same = SelfCorrection(corrects_step=0, reason="double-check", revised=GOOD)
         episode = make_episode(step(0, GOOD), step(1, same, correction_of=0))
-        assert annotate(task, episode)[1].over_correction is False
+        corrected = corrections(task, episode)[1]
+        assert corrected.changed is False and corrected.over_correction is False
 
-    def test_unjudgeable_corrected_step_gives_no_verdict(self) -> None:
+    def test_unjudgeable_corrected_step_is_not_already_correct(self) -> None:
         task = make_task()
         episode = make_episode(
             step(0, error_type=ErrorType.INVALID_FORMAT), step(1, GOOD, correction_of=0)
         )
-        corrected = annotate(task, episode)[1]
-        assert corrected.pre_correct is None
-        assert corrected.over_correction is None
-        assert corrected.transition is None
-        assert corrected.post_ok is True
+        corrected = corrections(task, episode)[1]
+        assert corrected.before is None
+        assert corrected.over_correction is False  # counted in the same denominator
+        assert corrected.transition == "i->c"  # the unparseable output failed at runtime
+        assert corrected.recovered is True
+
+    def test_a_give_up_answer_after_an_error_never_recovers(self) -> None:
+        # The stubborn persona's ending: a call fails, then "I could not complete this task."
+        # The task checks calls only, so nothing judges the answer on its own; the episode
+        # fails, so the correction did not recover (it used to count as a success).
+        task = make_task(expected_answer=None)
+        episode = make_episode(
+            step(0, BAD, errors={0: ErrorType.WRONG_ARGS}),
+            answer(1, "I could not complete this task.", correction_of=0),
+        )
+        judgement = judge_episode(task, episode)
+        assert judgement.verdict.success is False
+        (give_up,) = judgement.corrections
+        assert give_up.executed is True and give_up.after is None
+        assert give_up.recovered is False
+        assert give_up.over_correction is False
+
+    def test_a_give_up_answer_judged_against_an_expected_answer_never_recovers(self) -> None:
+        task = make_task()
+        episode = make_episode(
+            step(0, BAD, errors={0: ErrorType.WRONG_ARGS}),
+            answer(1, "I could not complete this task.", correction_of=0),
+        )
+        (give_up,) = judge_episode(task, episode).corrections
+        assert give_up.after is False and give_up.recovered is False
+
+    def test_an_unjudgeable_revision_recovers_when_the_episode_then_succeeds(self) -> None:
+        task = make_task(expected_answer=None)
+        ask = AskUser(question="which unit?")
+        failed = make_episode(
+            step(0, BAD, errors={0: ErrorType.WRONG_ARGS}),
+            step(1, ask, correction_of=0),
+            answer(2, "26.1"),
+        )
+        assert corrections(task, failed)[1].recovered is False  # convert never succeeded
+        fixed = make_episode(
+            step(0, GOOD, errors={0: ErrorType.TIMEOUT}),
+            step(1, ask, correction_of=0),
+            step(2, GOOD),
+            answer(3, "26.1"),
+        )
+        assert judge_episode(task, fixed).verdict.success
+        assert corrections(task, fixed)[1].recovered is True
+
+    def test_feedback_events_and_whether_a_later_step_corrects_them(self) -> None:
+        task = make_task()
+        explicit = SelfCorrection(corrects_step=0, reason="fix the first", revised=GOOD)
+        episode = make_episode(
+            step(0, BAD, errors={0: ErrorType.WRONG_ARGS}),  # corrected two steps later
+            step(1, BAD, errors={0: ErrorType.REDUNDANT_CALL}),  # retried, never corrected
+            step(2, explicit, correction_of=0),
+            step(3, GOOD, errors={0: ErrorType.TIMEOUT}),  # the last step: no feedback event
+        )
+        attempted = [s.correction_attempted for s in judge_episode(task, episode).steps]
+        assert attempted == [True, False, None, None]
 
 
 # --- real episodes: the scripted personas over the core suite ------------------------------
@@ -196,33 +259,47 @@ def test_overcorrector_self_corrections_are_over_corrections(
     for task, episode in overcorrector_runs:
         if not task.expected_calls:
             continue
-        notes = annotate(task, episode)
-        for st, note in zip(episode.steps, notes, strict=True):
+        found = corrections(task, episode)
+        for st in episode.steps:
             if any(isinstance(a, SelfCorrection) for a in st.actions):
                 checked += 1
-                assert note.pre_correct is True, (task.id, note)
+                note = found[st.index]
+                assert note.before is True, (task.id, note)
                 assert note.over_correction is True, (task.id, note)
-                assert note.post_ok is False, (task.id, note)
+                assert note.recovered is False, (task.id, note)
     assert checked >= len(SEEDS) * 15  # about half of first attempts over-correct unprompted
 
 
 def test_sloppy_corrections_are_never_over_corrections(
     sloppy_runs: list[tuple[Task, Episode]],
 ) -> None:
-    corrections = fixed = 0
+    total = fixed = 0
     for task, episode in sloppy_runs:
-        for note in annotate(task, episode):
-            if note.correction_of is None:
-                continue
-            corrections += 1
-            assert note.over_correction is not True, (task.id, note)
+        for note in corrections(task, episode).values():
+            total += 1
+            assert note.over_correction is False, (task.id, note)
             fixed += note.transition == "i->c"
-    assert corrections > 0
+    assert total > 0
     assert fixed > 0  # its wrong-type calls are judged wrong, the fixes right
+
+
+def test_stubborn_corrections_never_recover() -> None:
+    # it retries a call missing an argument, then gives up: no task succeeds, and so by the
+    # definition no correction (its give-up answers included) can recover
+    runs = _episodes("stubborn")
+    found = 0
+    for task, episode in runs:
+        judgement = judge_episode(task, episode)
+        assert judgement.verdict.success is False, task.id
+        for note in judgement.corrections:
+            found += 1
+            assert note.recovered is (note.executed and note.after is True), (task.id, note)
+            assert note.recovered is False, (task.id, note)
+    assert found > len(SEEDS) * 10
 
 
 def test_oracle_episodes_have_no_corrections_and_no_wrong_steps() -> None:
     for task, episode in _episodes("oracle")[:: len(SEEDS)]:
-        notes = annotate(task, episode)
-        assert all(note.correction_of is None for note in notes)
-        assert all(note.judged is not False for note in notes), task.id
+        judgement = judge_episode(task, episode)
+        assert not judgement.corrections
+        assert all(s.correct is not False for s in judgement.steps), task.id

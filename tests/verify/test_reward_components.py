@@ -10,11 +10,13 @@ from lightclaw.policies.personas import PERSONAS
 from lightclaw.runtime import run_episode_sync
 from lightclaw.schema import Episode, ErrorType, GuiClick, SelfCorrection
 from lightclaw.suites.loader import get_suite
+from lightclaw.verify import Verdict, judge_episode
 from lightclaw.verify.ground_truth import judge
 from lightclaw.verify.reward import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
     STEP_COMPONENTS,
+    assess,
     resolve_weights,
     score,
 )
@@ -194,10 +196,43 @@ def test_verifier_failure_is_not_scored() -> None:
     assert reward.components["argument_correctness"] == 1.0  # other components still measured
 
 
-def test_score_reuses_a_given_verdict() -> None:
+def test_score_reuses_a_given_judgement() -> None:
     task, episode = make_task(), clean_episode()
-    verdict = judge(task, episode)
-    assert score(task, episode, verdict=verdict).verdict is verdict
+    judgement = judge_episode(task, episode)
+    reward = score(task, episode, judgement=judgement)
+    assert reward.judgement is judgement and reward.verdict is judgement.verdict
+    assert reward == score(task, episode)  # judging again gives the same reward
+
+
+def test_components_are_read_off_the_judgement() -> None:
+    # the components are a function of the judgement (and runtime facts): a judgement that
+    # says otherwise changes them, so nothing was judged again inside score()
+    task, episode = make_task(), clean_episode()
+    judgement = judge_episode(task, episode)
+    failed = judgement.model_copy(
+        update={"verdict": Verdict(success=False, message="forced"), "calls": []}
+    )
+    reward = score(task, episode, judgement=failed)
+    assert reward.components["task_success"] == 0.0
+    assert reward.components["argument_correctness"] == 0.0
+    assert score(task, episode).components["task_success"] == 1.0
+
+
+def test_assess_stores_the_judgement_on_the_record() -> None:
+    task = make_task()
+    fix = SelfCorrection(corrects_step=0, reason="r", revised=tool("convert", value=43, unit="km"))
+    episode = make_episode(
+        step(0, tool("convert", value=42, unit="km")),
+        step(1, fix, correction_of=0),
+        answer(2, "26.1"),
+    )
+    reward = assess(task, episode)
+    assert episode.judgement == reward.judgement == judge_episode(task, episode)
+    assert episode.reward == reward.scalar and episode.success is True  # step 0 did the job
+    assert [s.judged_correct for s in episode.steps] == [True, False, True]
+    assert [s.over_correction for s in episode.steps] == [None, True, None]
+    assert [s.correction_ok for s in episode.steps] == [None, False, None]
+    assert [s.reward for s in episode.steps] == reward.step_rewards
 
 
 def test_rewards_on_real_persona_episodes() -> None:

@@ -13,7 +13,6 @@ Each invariant is checked on freshly recorded runs (in a temporary store unless 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,8 +24,8 @@ from lightclaw.evals.two_attempt import two_attempt_metrics
 from lightclaw.policies.personas import PERSONAS
 from lightclaw.rollouts.collect import collect, start_run
 from lightclaw.rollouts.replay import replay
+from lightclaw.store.queries import integrity_check
 from lightclaw.suites.loader import get_suite
-from lightclaw.verify.ground_truth import judge
 
 if TYPE_CHECKING:
     from lightclaw.store import Store
@@ -58,7 +57,7 @@ async def run_checks(store: Store, *, seed: int = 0) -> list[Result]:
 
     def oracles() -> tuple[bool, str]:
         eps = [e for e in store.iter_episodes(single.id) if e.policy == "scripted:oracle"]
-        failed = [e.task_id for e in eps if not judge(tasks[e.task_id], e).success]
+        failed = [e.task_id for e in eps if e.success is not True]  # judged at collection
         return not failed and len(eps) == len(tasks), (
             f"{len(eps) - len(failed)}/{len(tasks)} oracle solutions pass"
             + (f"; failing: {', '.join(failed[:5])}" if failed else "")
@@ -111,11 +110,7 @@ async def run_checks(store: Store, *, seed: int = 0) -> list[Result]:
         return not bad, f"{len(PERSONAS)} policies agree" if not bad else f"differ: {bad}"
 
     def integrity() -> tuple[bool, str]:
-        conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
-        try:
-            (status,) = conn.execute("PRAGMA integrity_check").fetchone()
-        finally:
-            conn.close()
+        status = integrity_check(store)
         return status == "ok", f"integrity_check: {status}"
 
     check("failure cases name stored episodes and their replay", cases)

@@ -4,8 +4,10 @@ A *failure* is either a step that the runtime attributed an error to (one per fa
 tool of its first failed call), a correction step that changed an already-correct step
 (``over_correction``, judged independently at collection), an episode that ran out of steps, or
 an episode that ended but that the verifier judged unsuccessful (``wrong_tool``,
-``semantic_wrong_args``, ``wrong_answer``). Episodes are streamed from the store; memory holds
-only the counters and a few representative cases per group.
+``semantic_wrong_args``, ``wrong_answer``), read from the verdict stored with the episode (a
+record older than format 2 has none: it is judged here, against its task, once). Episodes are
+streamed from the store; memory holds only the counters and a few representative cases per
+group.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from lightclaw.schema import Episode, Task
+    from lightclaw.schema.judgement import Verdict
     from lightclaw.store import Store
 
 CASES_PER_GROUP = 3
@@ -100,13 +103,19 @@ def failures_of(ep: Episode, task: Task | None) -> list[tuple[str, int | None, s
             )
     if ep.outcome == "max_steps":
         found.append((ErrorType.MAX_STEPS.value, None, None, "the step budget ran out"))
-    elif task is not None and ep.outcome == "final_answer":
-        verdict = judge(task, ep)
+    elif ep.outcome == "final_answer" and (verdict := _verdict(ep, task)) is not None:
         if not verdict.success and verdict.error_type is not None:
             found.append((verdict.error_type.value, None, None, verdict.message))
         elif verdict.verifier_error is not None:
             found.append(("verifier_error", None, None, verdict.verifier_error))
     return found
+
+
+def _verdict(ep: Episode, task: Task | None) -> Verdict | None:
+    """The stored verdict; for a record stored before judgements were, the task's verdict."""
+    if ep.judgement is not None:
+        return ep.judgement.verdict
+    return None if task is None else judge(task, ep)
 
 
 def analyse_failures(

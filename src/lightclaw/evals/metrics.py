@@ -1,11 +1,11 @@
-"""SPEC §3 metrics of recorded runs, computed in SQL from the store's tables.
+"""SPEC §3 metrics of recorded runs, from counters the store computes in SQL.
 
-Nothing is loaded whole: three aggregate queries (episodes; steps with a window for "the next
-step"; episodes with a runtime error) and one streamed per-task query (pass@k) run inside one
-read snapshot; Python only merges per-group sums. Each rate carries its numerator, denominator
-and a percentile bootstrap interval (:mod:`lightclaw.evals.stats`); an empty denominator gives
-``value=None``. Episodes whose ``success`` is NULL were never judged: they are counted as
-``unjudged`` and left out of every success-based rate.
+Nothing is loaded whole: :func:`lightclaw.store.queries.metric_counts` runs four aggregate
+queries (episodes; failed and correcting steps; episodes with a runtime error; per-task trials)
+inside one read snapshot; Python only turns the per-group sums into rates. Each rate carries its
+numerator, denominator and a percentile bootstrap interval (:mod:`lightclaw.evals.stats`); an
+empty denominator gives ``value=None``. Episodes whose ``success`` is NULL were never judged:
+they are counted as ``unjudged`` and left out of every success-based rate.
 
 Definitions (a *tool step* is a step with at least one tool call; a step's error type is the
 one the runtime recorded for it):
@@ -16,9 +16,9 @@ one the runtime recorded for it):
 * wrong_args_rate — tool steps with ``wrong_args`` / tool steps.
 * recovery_rate — judged episodes with >= 1 runtime-error step that succeeded / judged episodes
   with >= 1 runtime-error step.
-* correction_attempt_rate — feedback events followed by a correction attempt / feedback events.
-  A feedback event is a runtime-error step that is not its episode's last step; it is followed
-  by a correction attempt when the next step's ``correction_of`` names it.
+* correction_attempt_rate, recovery_success_rate, over_correction_rate — defined once in
+  :mod:`lightclaw.verify.corrections` (its ``DEFINITIONS`` are these fields' descriptions):
+  the judge labels each step when the episode is judged, and these rates only count labels.
 * pass@k, pass^k — per task over its judged trials, averaged over the group's tasks, for
   k = 1..K where K is the fewest judged trials any task of the group has.
 """
@@ -26,7 +26,6 @@ one the runtime recorded for it):
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal, get_args
@@ -41,21 +40,15 @@ from lightclaw.evals.stats import (
     pass_at_k,
     pass_hat_k,
 )
-from lightclaw.schema.errors import RUNTIME_ERRORS, ErrorType
+from lightclaw.schema.errors import ErrorType
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.store import Store
-from lightclaw.store.migrate import connect
+from lightclaw.store.queries import GroupCounts, metric_counts
+from lightclaw.verify.corrections import DEFINITIONS
 
 GroupKey = Literal["suite", "policy", "source", "run"]
 GROUP_KEYS: tuple[GroupKey, ...] = get_args(GroupKey)
 DEFAULT_GROUP_BY: tuple[GroupKey, ...] = ("suite", "policy", "source")
-# SQL expression of each grouping key (e = episodes, r = runs).
-_COLUMNS: dict[GroupKey, str] = {
-    "suite": "e.suite",
-    "policy": "e.policy",
-    "source": "r.source",
-    "run": "e.run_id",
-}
 # Errors that only a failed tool call gives a step (the executor's vocabulary). A step that
 # also holds a failed GUI action is named by its call error: call errors rank first.
 CALL_ERRORS: frozenset[ErrorType] = frozenset(
@@ -68,11 +61,6 @@ CALL_ERRORS: frozenset[ErrorType] = frozenset(
         ErrorType.REDUNDANT_CALL,
     }
 )
-_CACHE_KIB = 65_536  # SQLite page cache of the metrics connection (64 MiB)
-
-
-def _sql_list(values: frozenset[ErrorType]) -> str:
-    return "(" + ",".join(f"'{v.value}'" for v in sorted(values)) + ")"
 
 
 class Rate(BaseModel):
@@ -118,14 +106,9 @@ class GroupMetrics(BaseModel):
     invalid_format_rate: Rate
     wrong_args_rate: Rate
     recovery_rate: Rate
-    correction_attempt_rate: Rate
-    recovery_success_rate: Rate = Field(
-        description="correction steps whose revision executed and is not judged wrong"
-    )
-    over_correction_rate: Rate = Field(
-        description="corrections of a step the verifier judged correct / corrections of a "
-        "judgeable step"
-    )
+    correction_attempt_rate: Rate = Field(description=DEFINITIONS["correction_attempt_rate"])
+    recovery_success_rate: Rate = Field(description=DEFINITIONS["recovery_success_rate"])
+    over_correction_rate: Rate = Field(description=DEFINITIONS["over_correction_rate"])
     pass_k: list[PassK] = Field(description="k = 1..K, K = fewest judged trials of any task")
 
 
@@ -140,19 +123,6 @@ class MetricsReport(BaseModel):
     n_resamples: int
     seed: int
     groups: list[GroupMetrics]
-
-
-class _Sums:
-    """Per-group counters filled from the aggregate queries."""
-
-    def __init__(self) -> None:
-        self.episodes = self.judged = self.succeeded = self.steps = self.tool_steps = 0
-        self.tool_failed = self.feedback = self.attempts = 0
-        self.with_error = self.recovered = 0
-        self.judged_corrections = self.corrections_ok = self.judged_pre = self.over_corrections = 0
-        self.errors: Counter[str] = Counter()  # steps per error type
-        self.tool_errors: Counter[str] = Counter()  # tool steps per error type
-        self.tasks: Counter[tuple[int, int]] = Counter()  # (n judged, c successes) -> tasks
 
 
 Key = tuple[str, ...]
@@ -173,45 +143,6 @@ def _validate_group_by(group_by: Sequence[str]) -> tuple[GroupKey, ...]:
     return tuple(keys)
 
 
-def _queries(keys: tuple[GroupKey, ...], n_runs: int) -> dict[str, str]:
-    cols = ", ".join(_COLUMNS[k] for k in keys)
-    marks = ",".join("?" * n_runs)
-    runtime = _sql_list(RUNTIME_ERRORS)
-    # first attempts only: a two-attempt run's revisions are measured by the SCoRe metrics
-    base = (
-        "FROM episodes e CROSS JOIN runs r ON r.id = e.run_id"
-        f" WHERE e.run_id IN ({marks}) AND e.attempt = 1"
-    )
-    return {
-        "episodes": f"SELECT {cols}, count(*), count(e.success), coalesce(sum(e.success), 0),"
-        f" sum(e.n_steps), sum(e.n_tool_steps) {base} GROUP BY {cols}",
-        # One row per (group, error type). The window sees every step of the chosen episodes
-        # (to find each step's successor); only failed steps are aggregated.
-        "steps": f"WITH w AS (SELECT episode_id, error_type, n_calls,"
-        " lead(idx) OVER nxt IS NOT NULL AS has_next,"
-        " coalesce(lead(correction_of) OVER nxt = idx, 0) AS corrected"
-        " FROM steps WHERE episode_id IN"
-        f" (SELECT id FROM episodes WHERE run_id IN ({marks}) AND attempt = 1)"
-        " WINDOW nxt AS (PARTITION BY episode_id ORDER BY idx))"
-        f" SELECT {cols}, w.error_type, count(*), sum(w.n_calls > 0),"
-        f" sum(w.error_type IN {runtime} AND w.has_next),"
-        f" sum(w.error_type IN {runtime} AND w.has_next AND w.corrected)"
-        " FROM w CROSS JOIN episodes e ON e.id = w.episode_id CROSS JOIN runs r ON r.id = e.run_id"
-        f" WHERE w.error_type IS NOT NULL GROUP BY {cols}, w.error_type",
-        "recovery": f"SELECT {cols}, count(e.success), coalesce(sum(e.success), 0) {base}"
-        " AND e.success IS NOT NULL AND e.id IN"
-        f" (SELECT episode_id FROM steps WHERE error_type IN {runtime}) GROUP BY {cols}",
-        "tasks": f"SELECT {cols}, count(e.success), coalesce(sum(e.success), 0) {base}"
-        f" AND e.success IS NOT NULL GROUP BY {cols}, e.task_id",
-        # correction steps with the verifier's independent judgements (migration 0002)
-        "corrections": f"SELECT {cols}, count(s.correction_ok), coalesce(sum(s.correction_ok), 0),"
-        " count(s.over_correction), coalesce(sum(s.over_correction), 0)"
-        " FROM steps s CROSS JOIN episodes e ON e.id = s.episode_id"
-        f" CROSS JOIN runs r ON r.id = e.run_id WHERE e.run_id IN ({marks}) AND e.attempt = 1"
-        f" AND s.correction_of IS NOT NULL GROUP BY {cols}",
-    }
-
-
 def compute_metrics(
     store: Store,
     run_ids: list[str],
@@ -228,21 +159,10 @@ def compute_metrics(
     """
     keys = _validate_group_by(group_by)
     runs = sorted(dict.fromkeys(run_ids))
-    conn = connect(store.path, readonly=True)
-    try:
-        conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-        conn.execute("BEGIN")  # one snapshot for every query
-        known = {row[0] for row in conn.execute("SELECT id FROM runs")}
-        for run_id in runs:
-            if run_id not in known:
-                raise UnknownChoiceError("run", run_id, known)
-        sums = _aggregate(conn, keys, runs) if runs else {}
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    counts = metric_counts(store, runs, keys)
     groups = [
         _group(keys, key, s, n_resamples=n_resamples, seed=seed, level=level)
-        for key, s in sorted(sums.items())
+        for key, s in sorted(counts.groups.items())
     ]
     return MetricsReport(
         run_ids=runs,
@@ -254,39 +174,10 @@ def compute_metrics(
     )
 
 
-def _aggregate(
-    conn: sqlite3.Connection, keys: tuple[GroupKey, ...], runs: list[str]
-) -> dict[Key, _Sums]:
-    q = _queries(keys, len(runs))
-    width = len(keys)
-    sums: dict[Key, _Sums] = {}
-    for row in conn.execute(q["episodes"], runs):
-        s = sums[row[:width]] = _Sums()
-        s.episodes, s.judged, s.succeeded, s.steps, s.tool_steps = row[width:]
-    for row in conn.execute(q["steps"], runs):
-        s = sums[row[:width]]
-        error, count, tool, feedback, attempts = row[width:]
-        s.errors[error] += count
-        s.tool_errors[error] += tool
-        if error in CALL_ERRORS:
-            s.tool_failed += tool
-        s.feedback += feedback
-        s.attempts += attempts
-    for row in conn.execute(q["recovery"], runs):
-        s = sums[row[:width]]
-        s.with_error, s.recovered = row[width:]
-    for row in conn.execute(q["tasks"], runs):
-        sums[row[:width]].tasks[(row[width], row[width + 1])] += 1
-    for row in conn.execute(q["corrections"], runs):
-        s = sums[row[:width]]
-        s.judged_corrections, s.corrections_ok, s.judged_pre, s.over_corrections = row[width:]
-    return sums
-
-
 def _group(
     keys: tuple[GroupKey, ...],
     key: Key,
-    s: _Sums,
+    s: GroupCounts,
     *,
     n_resamples: int,
     seed: int,
@@ -303,6 +194,7 @@ def _group(
         )
 
     named = dict(zip(keys, key, strict=True))
+    tool_failed = sum(n for error, n in s.tool_errors.items() if error in CALL_ERRORS)
     return GroupMetrics(
         suite=named.get("suite"),
         policy=named.get("policy"),
@@ -315,13 +207,13 @@ def _group(
         tool_steps=s.tool_steps,
         step_errors=dict(sorted(s.errors.items())),
         task_success_rate=rate(s.succeeded, s.judged),
-        tool_execution_success_rate=rate(s.tool_steps - s.tool_failed, s.tool_steps),
+        tool_execution_success_rate=rate(s.tool_steps - tool_failed, s.tool_steps),
         invalid_format_rate=rate(s.errors[ErrorType.INVALID_FORMAT.value], s.steps),
         wrong_args_rate=rate(s.tool_errors[ErrorType.WRONG_ARGS.value], s.tool_steps),
         recovery_rate=rate(s.recovered, s.with_error),
-        correction_attempt_rate=rate(s.attempts, s.feedback),
-        recovery_success_rate=rate(s.corrections_ok, s.judged_corrections),
-        over_correction_rate=rate(s.over_corrections, s.judged_pre),
+        correction_attempt_rate=rate(s.attempted, s.feedback_events),
+        recovery_success_rate=rate(s.corrections_ok, s.corrections),
+        over_correction_rate=rate(s.over_corrections, s.corrections),
         pass_k=pass_k_curve(s.tasks),
     )
 

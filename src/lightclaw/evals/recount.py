@@ -1,7 +1,11 @@
 """A second, independent count of the SPEC §3 metrics: plain Python over Episode records.
 
 ``compute_metrics`` aggregates the store's columns with SQL; this module walks the recorded
-steps of each episode instead. ``lightclaw check`` (and the tests) require the two to agree.
+steps of each episode instead. The correction counts apply the one definition
+(:func:`lightclaw.verify.corrections.judge_corrections`) to each record's stored step verdicts
+and success -- judging nothing again -- so agreement shows that the step columns the SQL counts
+hold exactly what the definition gives. ``lightclaw check`` (and the tests) require the two to
+agree.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from lightclaw.schema.errors import RUNTIME_ERRORS
+from lightclaw.verify.corrections import judge_corrections
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -40,23 +45,24 @@ def recount(
             if any(s.error_type in RUNTIME_ERRORS for s in ep.steps):
                 c["with_error"] += 1
                 c["recovered"] += ep.success
-        for i, step in enumerate(ep.steps):
+        for step in ep.steps:
             error = step.error_type.value if step.error_type is not None else None
             c["invalid_format"] += error == "invalid_format"
             if step.calls:
                 c["tool_steps"] += 1
                 c["tool_failed"] += error in CALL_ERROR_NAMES
                 c["wrong_args"] += error == "wrong_args"
-            if step.error_type in RUNTIME_ERRORS and i + 1 < len(ep.steps):
+        verdicts = {step.index: step.judged_correct for step in ep.steps}
+        attempted, corrections = judge_corrections(ep.steps, verdicts, ep.success)
+        for value in attempted.values():
+            if value is not None:
                 c["feedback"] += 1
-                c["attempts"] += ep.steps[i + 1].correction_of == step.index
-            if step.correction_of is not None:
-                if step.correction_ok is not None:
-                    c["judged_corrections"] += 1
-                    c["corrections_ok"] += step.correction_ok
-                if step.over_correction is not None:
-                    c["judged_pre"] += 1
-                    c["over_corrections"] += step.over_correction
+                c["attempts"] += value
+        for correction in corrections:
+            c["corrections"] += 1
+            c["over_corrections_of"] += 1  # one denominator for both correction rates
+            c["corrections_ok"] += correction.recovered
+            c["over_corrections"] += correction.over_correction
     return out
 
 
@@ -76,9 +82,9 @@ def counted(g: GroupMetrics) -> Counter[str]:
             "wrong_args": g.wrong_args_rate.numerator,
             "feedback": g.correction_attempt_rate.denominator,
             "attempts": g.correction_attempt_rate.numerator,
-            "judged_corrections": g.recovery_success_rate.denominator,
+            "corrections": g.recovery_success_rate.denominator,
             "corrections_ok": g.recovery_success_rate.numerator,
-            "judged_pre": g.over_correction_rate.denominator,
+            "over_corrections_of": g.over_correction_rate.denominator,
             "over_corrections": g.over_correction_rate.numerator,
         }
     )

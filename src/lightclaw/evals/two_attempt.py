@@ -12,19 +12,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from lightclaw.store.migrate import connect
+from lightclaw.store.queries import attempt_pairs
 
 if TYPE_CHECKING:
     from lightclaw.store import Store
-
-PAIRS = (
-    "SELECT a.suite, a.policy, count(*), sum(a.success), sum(b.success),"
-    " sum(a.success = 0 AND b.success = 1), sum(a.success = 1 AND b.success = 0)"
-    " FROM episodes a JOIN episodes b ON b.run_id = a.run_id AND b.task_id = a.task_id"
-    " AND b.policy = a.policy AND b.trial = a.trial AND b.attempt = 2"
-    " WHERE a.run_id = ? AND a.attempt = 1 AND a.success IS NOT NULL AND b.success IS NOT NULL"
-    " GROUP BY a.suite, a.policy ORDER BY a.suite, a.policy"
-)
 
 
 class TwoAttemptMetrics(BaseModel):
@@ -40,24 +31,19 @@ class TwoAttemptMetrics(BaseModel):
 
 def two_attempt_metrics(store: Store, run_id: str) -> list[TwoAttemptMetrics]:
     """Per (suite, policy); empty when the run has no judged attempt pairs."""
-    store.get_run(run_id)  # unknown ids fail with the valid choices
-    conn = connect(store.path, readonly=True)
-    try:
-        rows = conn.execute(PAIRS, (run_id,)).fetchall()
-    finally:
-        conn.close()
     out = []
-    for suite, policy, n, s1, s2, i_to_c, c_to_i in rows:
+    for p in attempt_pairs(store, run_id):  # unknown ids fail with the valid choices
+        n = p.pairs
         out.append(
             TwoAttemptMetrics(
-                suite=suite,
-                policy=policy,
+                suite=p.suite,
+                policy=p.policy,
                 pairs=n,
-                acc_t1=s1 / n,
-                acc_t2=s2 / n,
-                delta=(s2 - s1) / n,
-                delta_i_to_c=i_to_c / n,
-                delta_c_to_i=c_to_i / n,
+                acc_t1=p.first_succeeded / n,
+                acc_t2=p.second_succeeded / n,
+                delta=(p.second_succeeded - p.first_succeeded) / n,
+                delta_i_to_c=p.incorrect_to_correct / n,
+                delta_c_to_i=p.correct_to_incorrect / n,
             )
         )
     return out

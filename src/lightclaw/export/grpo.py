@@ -5,8 +5,11 @@ One row per task (``suite``, ``task_id``), from its first attempt-1 episode in t
 is the conversation up to the first assistant turn (system and user messages, as
 :func:`~lightclaw.export.conversation.to_messages` renders them). The other columns reach
 :mod:`lightclaw.rewards` as keyword arguments (TRL passes every column but ``prompt``); values whose
-type varies between tasks (``expected_calls``, ``expected_answer``, ``oracle_calls``) are JSON
-text, so the JSONL loads with ``datasets`` and is lossless.
+type varies between tasks (``expected_calls``, ``expected_answer``, ``oracle_calls``,
+``initial_state``, ``expected_state``, ``user``, ``tool_docs``, ``reward_weights``) are JSON text,
+so the JSONL loads with ``datasets`` and is lossless. The ground-truth columns carry all that
+:func:`lightclaw.rewards.lightclaw_reward` needs to run a completion through the runtime and the
+judge and give the reward the store reports for the same behaviour (docs/reward.md).
 
 Skipped (counted in :attr:`GrpoExport.skipped`): attempt-2 episodes (revision prompts belong to
 the self-correction export), tasks that need a simulated user (a prompt-only row has no user to
@@ -34,7 +37,7 @@ from lightclaw.export.conversation import (
 from lightclaw.export.pool import Pool, split_of
 from lightclaw.export.rows import ChatMessage, ToolSpec
 from lightclaw.export.writers import FileReport, JsonlWriter
-from lightclaw.rewards import GroundTruth
+from lightclaw.rewards import DEFAULT_WEIGHTS, GroundTruth
 from lightclaw.schema import Episode, Task
 from lightclaw.schema.tasks import AnswerMatch
 
@@ -75,6 +78,20 @@ class GrpoRow(_Row):
     verifier: str | None
     oracle_calls: str
     """JSON text: the oracle solution's tool calls ``[{"tool", "arguments"}]``."""
+    # Written by every export since the judgement was unified; the defaults let rows of older
+    # exports (which lack them) still be read.
+    initial_state: str = "{}"
+    """JSON text: the state the task's tools start from (the reward function runs them)."""
+    expected_state: str = "null"
+    """JSON text of the expected final state (``null`` when the task has none)."""
+    user: str = "null"
+    """JSON text: the task's simulated user ``{"replies": [...]}`` (``null`` without one)."""
+    max_steps: int = Field(default=10, ge=1)
+    tags: list[str] = Field(default_factory=list)
+    tool_docs: str = "null"
+    """JSON text: the function docs the task brings (BFCL); ``null``: the core tools."""
+    reward_weights: str = Field(default_factory=lambda: _json(dict(DEFAULT_WEIGHTS)))
+    """JSON text: the reward weights of the run the row comes from (all eight components)."""
 
     @model_validator(mode="after")
     def _usable(self) -> GrpoRow:
@@ -90,6 +107,7 @@ class GrpoRow(_Row):
         return GroundTruth(
             task_id=self.task_id,
             tools=[spec.function.name for spec in self.tools],
+            initial_state=json.loads(self.initial_state),
             expected_calls=json.loads(self.expected_calls),
             calls_ordered=self.calls_ordered,
             no_call_expected=self.no_call_expected,
@@ -97,7 +115,13 @@ class GrpoRow(_Row):
             answer_match=self.answer_match,
             tolerance=self.tolerance,
             verifier=self.verifier,
+            expected_state=json.loads(self.expected_state),
+            user=json.loads(self.user),
             oracle_calls=json.loads(self.oracle_calls),
+            max_steps=self.max_steps,
+            tags=self.tags,
+            tool_docs=json.loads(self.tool_docs),
+            reward_weights=json.loads(self.reward_weights),
         )
 
 
@@ -107,7 +131,12 @@ def _json(value: JsonValue) -> str:
 
 def grpo_row(episode: Episode, pool: Pool, task: Task, split: Split) -> dict[str, Any]:
     """The GRPO row (as a mapping, validated by the writer) of ``task``'s prompt in ``episode``."""
-    truth = GroundTruth.from_task(task)
+    suite = pool.suite(episode.run_id)
+    truth = GroundTruth.from_task(
+        task,
+        tool_docs=None if suite is None else suite.tool_docs(task),
+        reward_weights=pool.run(episode.run_id).config.reward_weights,
+    )
     dumped = truth.model_dump(mode="json")
     return {
         "prompt": to_messages(episode, upto=0),
@@ -123,6 +152,13 @@ def grpo_row(episode: Episode, pool: Pool, task: Task, split: Split) -> dict[str
         "tolerance": truth.tolerance,
         "verifier": truth.verifier,
         "oracle_calls": _json(dumped["oracle_calls"]),
+        "initial_state": _json(dumped["initial_state"]),
+        "expected_state": _json(dumped["expected_state"]),
+        "user": _json(dumped["user"]),
+        "max_steps": truth.max_steps,
+        "tags": truth.tags,
+        "tool_docs": _json(dumped["tool_docs"]),
+        "reward_weights": _json(dumped["reward_weights"]),
     }
 
 

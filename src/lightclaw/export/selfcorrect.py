@@ -33,9 +33,10 @@ from lightclaw.export.rows import ChatMessage, RowMeta, ToolSpec, row_meta
 from lightclaw.export.writers import FileReport, JsonlWriter
 from lightclaw.policies.feedback import GENERIC_FEEDBACK
 from lightclaw.schema import Episode, Step
+from lightclaw.schema.judgement import Transition
 from lightclaw.store import Store
+from lightclaw.verify.corrections import transition
 
-Transition = Literal["i->c", "c->i", "c->c", "i->i"]
 FeedbackKind = Literal["runtime_error", "verifier", "generic", "none"]
 CorrectionSource = Literal["runtime_correction", "two_attempt"]
 FORMAT = "lightclaw-selfcorrect"
@@ -96,12 +97,6 @@ class SelfCorrectionRow(BaseModel):
         if self.attempt[0].role != "assistant" or self.revision[0].role != "assistant":
             raise ValueError("attempt and revision start with the assistant's turn")
         return self
-
-
-def transition(before: bool | None, after: bool | None) -> Transition | None:
-    if before is None or after is None:
-        return None
-    return f"{'c' if before else 'i'}->{'c' if after else 'i'}"  # type: ignore[return-value]
 
 
 def labels(before: bool | None, after: bool | None, over_correction: bool) -> Labels:

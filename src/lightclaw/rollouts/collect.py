@@ -20,16 +20,16 @@ from lightclaw.errors import UserError
 from lightclaw.ids import new_id
 from lightclaw.policies.feedback import GENERIC_FEEDBACK, verifier_feedback
 from lightclaw.policies.personas import resolve_policy
+from lightclaw.rollouts.oracles import check_oracles
 from lightclaw.rollouts.progress import progress
 from lightclaw.rollouts.tasks import run_suite
 from lightclaw.runtime import Revision, run_episode
 from lightclaw.schema import Episode, Run, RunConfig, Task, ToolSchemaRecord
+from lightclaw.schema.judgement import Verdict
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.suites.loader import Suite, load_suite
 from lightclaw.suites.snapshot import take_snapshot
-from lightclaw.verify.ground_truth import Verdict
-from lightclaw.verify.judging import annotate
-from lightclaw.verify.reward import resolve_weights, score
+from lightclaw.verify.reward import assess, resolve_weights
 
 if TYPE_CHECKING:
     from lightclaw.policies.base import PolicyFactory
@@ -76,6 +76,7 @@ def start_run(
     if trials < 1:
         raise UserError(f"--trials must be at least 1 (got {trials})")
     suite = load_suite(suite_spec)
+    check_oracles(suite)  # a task whose oracle fails its own verifier is rejected (file:line)
     policies = [resolve_policy(spec)[0] for spec in policy_specs]
     if not policies:
         raise UserError("give at least one --policy, e.g. --policy scripted:oracle")
@@ -224,36 +225,27 @@ def merged(first: Episode, second: Episode) -> Episode:
 def evaluate_revision(
     task: Task, first: Episode, second: Episode, weights: Mapping[str, float]
 ) -> Episode:
-    """Judge attempt 2 on the whole conversation; its own steps get their judgements."""
+    """Judge attempt 2 once, on the whole conversation; it keeps that judgement, and its own
+    steps get their rewards and labels."""
     whole = merged(first, second)
     evaluate(task, whole, weights)
     second.success, second.reward = whole.success, whole.reward
     second.reward_components = whole.reward_components
+    second.judgement = whole.judgement
     for step, judged in zip(second.steps, whole.steps[len(first.steps) :], strict=True):
         step.reward, step.judged_correct = judged.reward, judged.judged_correct
         step.over_correction, step.correction_ok = judged.over_correction, judged.correction_ok
+        step.correction_attempted = judged.correction_attempted
     return second
 
 
 def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Verdict:
-    """Judge a finished episode against its task; attach success, rewards and step judgements
-    to it (in place) and return the verdict.
+    """Judge a finished episode once against its task; store the judgement, success, rewards
+    and step labels on it (in place) and return the verdict.
 
     A verifier that failed leaves ``success`` (and the rewards it feeds) ``None``: not judged.
     """
-    reward = score(task, episode, weights)
-    verdict = reward.verdict
-    episode.success = None if verdict.verifier_error is not None else verdict.success
-    episode.reward = reward.scalar
-    episode.reward_components = dict(reward.components)
-    for step, judgement, step_reward in zip(
-        episode.steps, annotate(task, episode), reward.step_rewards, strict=True
-    ):
-        step.reward = step_reward
-        step.judged_correct = judgement.judged
-        step.over_correction = judgement.over_correction
-        step.correction_ok = judgement.post_ok
-    return verdict
+    return assess(task, episode, weights).verdict
 
 
 def collect_sync(

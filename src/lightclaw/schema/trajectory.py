@@ -9,9 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from lightclaw.schema.actions import Action
 from lightclaw.schema.errors import ArgIssue, ErrorType
+from lightclaw.schema.judgement import Judgement
 from lightclaw.schema.messages import Message, RawOutput
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: episodes carry their :class:`~lightclaw.schema.judgement.Judgement`, steps
+``correction_attempted``, and ``correction_ok`` / ``over_correction`` follow the correction
+definitions of docs/metrics.md (records of version 1 are upgraded when read)."""
 
 RunSource = Literal["deterministic", "live", "imported"]
 RunStatus = Literal["running", "complete", "incomplete"]
@@ -60,11 +64,17 @@ class Step(_Record):
     reward: float | None = None
     screenshot: str | None = None
     judged_correct: bool | None = None
-    """The verifier's independent judgement of this step's actions (None: nothing to judge)."""
+    """The verifier's independent judgement of this step's actions (None: nothing to judge).
+    This and the three fields below are copied from the episode's judgement (docs/metrics.md)."""
     over_correction: bool | None = None
-    """For a correction: the corrected step was already correct and this step changed it."""
+    """For a correction (``correction_of`` set): the corrected step was already correct by
+    the verifier and this step changed it. None for steps that correct nothing."""
     correction_ok: bool | None = None
-    """For a correction: the revision executed without error and is not judged wrong."""
+    """For a correction: recovery success -- the revision executed without a runtime error
+    and is judged correct, or (no judge for it) the episode then succeeded. None otherwise."""
+    correction_attempted: bool | None = None
+    """For a feedback event (a runtime-error step that is not the episode's last): whether a
+    later step corrects it. None for other steps."""
 
     @property
     def is_tool_step(self) -> bool:
@@ -96,6 +106,9 @@ class Episode(_Record):
     success: bool | None = None
     reward: float | None = None
     reward_components: dict[str, float | None] = Field(default_factory=dict)
+    judgement: Judgement | None = None
+    """The verifier's judgement, computed once at collection (None: never judged, or a record
+    older than format 2). For attempt 2 it judges the whole conversation, both attempts."""
     started_at: datetime
     duration_ns: int = Field(default=0, ge=0)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lightclaw.errors import RuntimeBug
 from lightclaw.schema.tasks import Task, TaskSnapshot
 from lightclaw.schema.trajectory import Episode, Run
+from lightclaw.verify.corrections import relabel
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -22,7 +23,8 @@ EPISODE_INSERT = (
 )
 STEP_INSERT = (
     "INSERT INTO steps (episode_id, idx, error_type, n_calls, correction_of, latency_ns,"
-    " judged_correct, over_correction, correction_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " judged_correct, over_correction, correction_ok, correction_attempted)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 CALL_INSERT = (
     "INSERT INTO calls (episode_id, step_idx, idx, tool, status, error_type, latency_ns)"
@@ -109,21 +111,21 @@ def episode_rows(episodes: Sequence[Episode]) -> tuple[list[Row], list[Row], lis
                 n_tool += 1
                 for call in calls:
                     add_call(
-                        (eid, idx, call.index, call.tool, call.status, call.error_type,
-                         call.latency_ns)
+                        call_row(eid, idx, call.index, call.tool, call.status, call.error_type,
+                                 call.latency_ns)
                     )  # fmt: skip
             if step.error_type is not None:
                 n_err += 1
             add_step(
-                (eid, idx, step.error_type, len(calls), step.correction_of, step.latency_ns,
-                 _flag(step.judged_correct), _flag(step.over_correction),
-                 _flag(step.correction_ok))
+                step_row(eid, idx, step.error_type, len(calls), step.correction_of,
+                         step.latency_ns, step.judged_correct, step.over_correction,
+                         step.correction_ok, step.correction_attempted)
             )  # fmt: skip
         ep_rows.append(
-            (eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed, ep.outcome,
-             ep.stop_reason, None if ep.success is None else int(ep.success), ep.reward,
-             len(ep.steps), n_tool, n_err, ep.duration_ns, iso(ep.started_at), ep.version,
-             _episode_json(ep).decode(), ep.attempt)
+            episode_row(eid, ep.run_id, ep.task_id, ep.suite, ep.policy, ep.trial, ep.seed,
+                        ep.outcome, ep.stop_reason, ep.success, ep.reward, len(ep.steps), n_tool,
+                        n_err, ep.duration_ns, iso(ep.started_at), ep.version,
+                        _episode_json(ep).decode(), ep.attempt)
         )  # fmt: skip
     return ep_rows, step_rows, call_rows
 
@@ -132,9 +134,78 @@ def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+def episode_row(
+    episode_id: str,
+    run_id: str,
+    task_id: str,
+    suite: str,
+    policy: str,
+    trial: int,
+    seed: int,
+    outcome: str,
+    stop_reason: str | None,
+    success: bool | None,
+    reward: float | None,
+    n_steps: int,
+    n_tool_steps: int,
+    n_errors: int,
+    duration_ns: int,
+    started_at: str,
+    version: int,
+    record: str,
+    attempt: int = 1,
+) -> Row:
+    """One ``episodes`` row, in :data:`EPISODE_INSERT`'s column order (``record``: the
+    episode's JSON)."""
+    return (
+        episode_id, run_id, task_id, suite, policy, trial, seed, outcome, stop_reason,
+        _flag(success), reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at, version,
+        record, attempt,
+    )  # fmt: skip
+
+
+def call_row(
+    episode_id: str,
+    step_idx: int,
+    idx: int,
+    tool: str,
+    status: str,
+    error_type: str | None,
+    latency_ns: int,
+) -> Row:
+    """One ``calls`` row, in :data:`CALL_INSERT`'s column order."""
+    return (episode_id, step_idx, idx, tool, status, error_type, latency_ns)
+
+
+def step_row(
+    episode_id: str,
+    idx: int,
+    error_type: str | None,
+    n_calls: int,
+    correction_of: int | None,
+    latency_ns: int,
+    judged_correct: bool | None = None,
+    over_correction: bool | None = None,
+    correction_ok: bool | None = None,
+    correction_attempted: bool | None = None,
+) -> Row:
+    """One ``steps`` row, in :data:`STEP_INSERT`'s column order."""
+    return (
+        episode_id, idx, error_type, n_calls, correction_of, latency_ns, _flag(judged_correct),
+        _flag(over_correction), _flag(correction_ok), _flag(correction_attempted),
+    )  # fmt: skip
+
+
 def assemble_episode(record: str) -> Episode:
-    """Rebuild an Episode from its stored record."""
-    return Episode.model_validate_json(record)
+    """Rebuild an Episode from its stored record.
+
+    A record older than format 2 gets its correction labels under today's definitions
+    (:func:`lightclaw.verify.corrections.relabel`, from its stored step verdicts), as
+    migration 0005 did for its step columns."""
+    episode = Episode.model_validate_json(record)
+    if episode.version < 2:
+        relabel(episode)
+    return episode
 
 
 def task_snapshot_rows(run_id: str, tasks: Sequence[TaskSnapshot]) -> list[Row]:

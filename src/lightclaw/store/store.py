@@ -19,6 +19,7 @@ from lightclaw.store.records import (
     RUN_TASK_INSERT,
     STEP_INSERT,
     TOOL_SCHEMA_INSERT,
+    Row,
     assemble_episode,
     assemble_run,
     assemble_task,
@@ -245,6 +246,15 @@ class Store:
             ).fetchone()
             is not None
         )
+
+    def add_rows(self, episodes: Sequence[Row], steps: Sequence[Row], calls: Sequence[Row]) -> None:
+        """Insert rows made by the :mod:`lightclaw.store.records` builders (``episode_row``,
+        ``step_row``, ``call_row``) in one transaction, without validating them: for synthetic
+        stores (benchmarks). Episodes go through :meth:`add_episodes`."""
+        with self._write() as conn:
+            conn.executemany(EPISODE_INSERT, episodes)
+            conn.executemany(STEP_INSERT, steps)
+            conn.executemany(CALL_INSERT, calls)
 
     def _conflict(self, episodes: Sequence[Episode], exc: sqlite3.IntegrityError) -> str:
         """Name the episode that made a batch fail."""

@@ -1,9 +1,11 @@
 """Reward components (SPEC §4), per episode and per step, and their weighted scalar.
 
-Episode components (each ``None`` when it does not apply; see docs/reward.md):
+The components are computed from the episode's :class:`~lightclaw.schema.judgement.Judgement`
+(what the verifier concluded: verdict, call matching, per-call verdicts) and the runtime facts
+of the record (error types, step count); nothing is judged here. Episode components (each
+``None`` when it does not apply; see docs/reward.md):
 
-* ``task_success`` — 1/0 from :func:`~lightclaw.verify.ground_truth.judge`; ``None`` when the
-  verifier failed (never a silent 0).
+* ``task_success`` — 1/0 from the verdict; ``None`` when the verifier failed (never a silent 0).
 * ``tool_correctness`` — tool calls naming a tool of an expected call / tool calls. ``None``
   without expected calls or without tool calls.
 * ``argument_correctness`` — expected calls matched by a distinct call with acceptable
@@ -19,10 +21,9 @@ Episode components (each ``None`` when it does not apply; see docs/reward.md):
 * ``latency_proxy`` — −(steps − 1) / ``max_steps``, in [−1, 0]: 0 for a one-step episode.
 
 Per-step components (the same names, computed on one step's calls/actions): ``tool_correctness``,
-``argument_correctness`` (the step's calls judged correct by
-:func:`~lightclaw.verify.judging.judge_call` / its calls judged at all), ``gui_hit``,
-``policy_penalty`` and ``redundancy_penalty``. ``task_success``, ``recovery`` and
-``latency_proxy`` are episode outcomes and have no per-step value.
+``argument_correctness`` (the step's calls judged correct on their own / its calls judged at
+all), ``gui_hit``, ``policy_penalty`` and ``redundancy_penalty``. ``task_success``, ``recovery``
+and ``latency_proxy`` are episode outcomes and have no per-step value.
 
 The scalar is the weighted sum over the components that are not ``None``; it is ``None`` when
 the verifier failed (the episode was not judged) or no weighted component applies.
@@ -37,13 +38,13 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from lightclaw.errors import UserError
-from lightclaw.schema import ErrorType, GuiClick, GuiGrounding, ToolCall, effective
+from lightclaw.schema import ErrorType, GuiClick, GuiGrounding, effective
 from lightclaw.schema.errors import RUNTIME_ERRORS
-from lightclaw.verify.ground_truth import Verdict, judge, match_calls
-from lightclaw.verify.judging import judge_call
+from lightclaw.schema.judgement import CallJudgement, Judgement, Verdict
+from lightclaw.verify.judgement import judge_episode, record
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from lightclaw.schema import CallRecord, Episode, Step, Task
 
@@ -91,7 +92,12 @@ class Reward(BaseModel):
     scalar: float | None
     step_rewards: list[float | None]
     step_components: list[Components]
-    verdict: Verdict
+    judgement: Judgement
+
+    @property
+    def verdict(self) -> Verdict:
+        """The episode verdict of the judgement the reward was computed from."""
+        return self.judgement.verdict
 
 
 def resolve_weights(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -114,7 +120,7 @@ def _ratio(count: int, total: int) -> float | None:
     return count / total if total else None
 
 
-def _penalty(calls: list[CallRecord], error: ErrorType) -> float | None:
+def _penalty(calls: Sequence[CallRecord], error: ErrorType) -> float | None:
     if not calls:
         return None
     return -sum(call.error_type == error for call in calls) / len(calls)
@@ -128,23 +134,20 @@ def _is_gui_step(step: Step) -> bool:
     return any(isinstance(effective(a), GuiClick | GuiGrounding) for a in step.actions)
 
 
-def _tool_correctness(task: Task, calls: list[CallRecord]) -> float | None:
-    if not task.expected_calls:
+def _tool_correctness(judgement: Judgement, calls: Sequence[CallJudgement]) -> float | None:
+    if not judgement.expected_calls:
         return None
-    expected_tools = {expected.tool for expected in task.expected_calls}
-    return _ratio(sum(call.tool in expected_tools for call in calls), len(calls))
+    return _ratio(sum(call.expected_tool for call in calls), len(calls))
 
 
-def episode_components(task: Task, episode: Episode, verdict: Verdict) -> Components:
+def episode_components(task: Task, episode: Episode, judgement: Judgement) -> Components:
     """The SPEC §4 components of one episode (see the module docstring)."""
+    verdict = judgement.verdict
     calls = [call for step in episode.steps for call in step.calls]
-    judged = verdict.verifier_error is None
     argument: float | None = None
-    if task.expected_calls:
-        assigned = match_calls(
-            list(task.expected_calls), calls, ordered=task.calls_ordered, require_ok=False
-        )
-        argument = sum(c is not None for c in assigned) / len(assigned)
+    if judgement.expected_calls:
+        matched = {c.argument_match for c in judgement.calls if c.argument_match is not None}
+        argument = len(matched) / judgement.expected_calls
     had_errors = any(step.error_type in RUNTIME_ERRORS for step in episode.steps)
     gui_steps = [s for s in episode.steps if _is_gui_step(s)]
     gui_hit = None
@@ -155,10 +158,10 @@ def episode_components(task: Task, episode: Episode, verdict: Verdict) -> Compon
     if episode.steps:
         latency = max(-1.0, -(len(episode.steps) - 1) / task.max_steps)
     return {
-        "task_success": float(verdict.success) if judged else None,
-        "tool_correctness": _tool_correctness(task, calls),
+        "task_success": float(verdict.success) if verdict.judged else None,
+        "tool_correctness": _tool_correctness(judgement, judgement.calls),
         "argument_correctness": argument,
-        "recovery": float(verdict.success) if judged and had_errors else None,
+        "recovery": float(verdict.success) if verdict.judged and had_errors else None,
         "gui_hit": gui_hit,
         "policy_penalty": _penalty(calls, ErrorType.POLICY_BLOCKED),
         "redundancy_penalty": _penalty(calls, ErrorType.REDUNDANT_CALL),
@@ -166,28 +169,24 @@ def episode_components(task: Task, episode: Episode, verdict: Verdict) -> Compon
     }
 
 
-def step_components(task: Task, step: Step, gui_task: bool) -> Components:
-    """The per-step components of one step (see the module docstring)."""
-    calls = list(step.calls)
-    verdicts = [judge_call(task, call_action) for call_action in _call_actions(step)]
-    known = [v for v in verdicts if v is not None]
+def step_components(
+    step: Step, judgement: Judgement, calls: Sequence[CallJudgement], gui_task: bool
+) -> Components:
+    """The per-step components of one step, from its calls' judgements (module docstring)."""
+    known = [call.correct for call in calls if call.correct is not None]
     gui_hit = None
     if gui_task and _is_gui_step(step):
         gui_hit = 0.0 if step.error_type == ErrorType.GUI_MISS else 1.0
     return {
-        "tool_correctness": _tool_correctness(task, calls),
+        "tool_correctness": _tool_correctness(judgement, calls),
         "argument_correctness": _ratio(sum(known), len(known)),
         "gui_hit": gui_hit,
-        "policy_penalty": _penalty(calls, ErrorType.POLICY_BLOCKED),
-        "redundancy_penalty": _penalty(calls, ErrorType.REDUNDANT_CALL),
+        "policy_penalty": _penalty(step.calls, ErrorType.POLICY_BLOCKED),
+        "redundancy_penalty": _penalty(step.calls, ErrorType.REDUNDANT_CALL),
     }
 
 
-def _call_actions(step: Step) -> list[ToolCall]:
-    return [done for a in step.actions if isinstance(done := effective(a), ToolCall)]
-
-
-def weighted(components: Components, weights: Mapping[str, float]) -> float | None:
+def weighted(components: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
     """The weighted sum over the components that are not ``None`` (``None`` if none are)."""
     present = [(name, value) for name, value in components.items() if value is not None]
     if not present:
@@ -199,23 +198,42 @@ def score(
     task: Task,
     episode: Episode,
     weights: Mapping[str, float] | None = None,
-    verdict: Verdict | None = None,
+    judgement: Judgement | None = None,
 ) -> Reward:
     """The reward of ``episode``: components, scalar and per-step rewards.
 
     ``weights`` override :data:`DEFAULT_WEIGHTS` by name (unknown names are a
-    :class:`UserError`); pass ``verdict`` to reuse an earlier :func:`judge` call.
+    :class:`UserError`); pass the episode's ``judgement`` when it was already judged (else it
+    is judged here, once).
     """
     resolved = resolve_weights(weights)
-    verdict = verdict if verdict is not None else judge(task, episode)
-    components = episode_components(task, episode, verdict)
-    scalar = None if verdict.verifier_error is not None else weighted(components, resolved)
+    judgement = judgement if judgement is not None else judge_episode(task, episode)
+    components = episode_components(task, episode, judgement)
+    scalar = weighted(components, resolved) if judgement.verdict.judged else None
     gui_task = _is_gui_task(task, episode)
-    per_step = [step_components(task, step, gui_task) for step in episode.steps]
+    by_step: dict[int, list[CallJudgement]] = {}
+    for call in judgement.calls:
+        by_step.setdefault(call.step, []).append(call)
+    per_step = [
+        step_components(step, judgement, by_step.get(step.index, []), gui_task)
+        for step in episode.steps
+    ]
     return Reward(
         components=components,
         scalar=scalar,
         step_rewards=[weighted(parts, resolved) for parts in per_step],
         step_components=per_step,
-        verdict=verdict,
+        judgement=judgement,
     )
+
+
+def assess(task: Task, episode: Episode, weights: Mapping[str, float] | None = None) -> Reward:
+    """Judge ``episode`` once, score it, and store both on the record (in place): its
+    judgement, success, reward, components and per-step rewards and labels."""
+    reward = score(task, episode, weights)
+    record(episode, reward.judgement)
+    episode.reward = reward.scalar
+    episode.reward_components = dict(reward.components)
+    for step, step_reward in zip(episode.steps, reward.step_rewards, strict=True):
+        step.reward = step_reward
+    return reward
