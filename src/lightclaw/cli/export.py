@@ -7,9 +7,11 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rich.table import Table
 
 from lightclaw.cli.render import console
+from lightclaw.errors import UserError
 from lightclaw.export.formats import FORMATS, parse_formats, run_export
 from lightclaw.export.pool import Selection
 from lightclaw.store import Store
@@ -18,17 +20,28 @@ if TYPE_CHECKING:
     from lightclaw.export.card import DataCard, Manifest
 
 
+_FLAGS = {"runs": "--run", "suite": "--suite", "source": "--source", "policy": "--policy",
+          "min_reward": "--min-reward", "max_steps": "--max-steps"}  # fmt: skip
+
+
 def selection_of(args: argparse.Namespace, runs: list[str] | None = None) -> Selection:
-    return Selection(
-        runs=runs if runs is not None else args.run,
-        suite=getattr(args, "select_suite", None),
-        source=getattr(args, "source", None),
-        policy=getattr(args, "select_policy", None),
-        success_only=args.success_only,
-        min_reward=args.min_reward,
-        max_steps=args.max_steps,
-        dedupe=not args.no_dedupe,
-    )
+    """The pool selection of the filter flags; a value out of range is a one-line UserError."""
+    try:
+        return Selection(
+            runs=runs if runs is not None else args.run,
+            suite=getattr(args, "select_suite", None),
+            source=getattr(args, "source", None),
+            policy=getattr(args, "select_policy", None),
+            success_only=args.success_only,
+            min_reward=args.min_reward,
+            max_steps=args.max_steps,
+            dedupe=not args.no_dedupe,
+        )
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        flag = _FLAGS.get(field, field)
+        raise UserError(f"{flag}: {err['msg']} (got {err.get('input')!r})") from None
 
 
 def export(args: argparse.Namespace) -> int:
@@ -44,7 +57,7 @@ def _export(args: argparse.Namespace, formats: list[str], estimator: str) -> int
         manifest, card = run_export(
             store, selection_of(args), args.out, formats,
             test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite,
-            spa_estimator=estimator,
+            spa_estimator=estimator, token_lengths=not args.no_token_lengths,
         )  # fmt: skip
     print_export(Path(args.out), manifest, card)
     return 0
@@ -58,6 +71,7 @@ def pipeline(args: argparse.Namespace) -> int:
     from lightclaw.rollouts.collect import collect, start_run
 
     formats = parse_formats(args.formats)
+    selection_of(args, runs=[])  # bad filters fail before anything is collected
     policies = args.policy or [f"scripted:{name}" for name in PERSONAS]
     out = console()
     with Store() as store:
@@ -71,6 +85,7 @@ def pipeline(args: argparse.Namespace) -> int:
         manifest, card = run_export(
             store, selection_of(args, runs=[run.id]), target, formats,
             test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite,
+            token_lengths=not args.no_token_lengths,
         )  # fmt: skip
         print_export(target, manifest, card)
         out.print("[bold]4/4 eval[/bold]")
@@ -94,6 +109,20 @@ def print_export(out_dir: Path, manifest: Manifest, card: DataCard) -> None:
     out.print(table)
     kept = " -> ".join(f"{s.name} {s.rows_out}" for s in card.filters.steps)
     out.print(f"filters: {kept}")
+    dropped = sum(card.undeclared_tool_rows.values())
+    if dropped:
+        out.print(f"dropped {dropped} SFT/sharegpt rows that call a tool they do not declare")
+    over = [
+        f"{f.path} {lim.over}/{f.rows} over {lim.setting}={lim.value}"
+        for f in card.files
+        if f.token_lengths is not None
+        for lim in f.token_lengths.limits
+        if lim.over
+    ]
+    if over:
+        out.print("token lengths: " + "; ".join(over), markup=False)
+    elif not card.token_counting.measured:
+        out.print(f"token lengths: {card.token_counting.note}", markup=False)
     out.print(f"data card: {out_dir / 'README.md'} and {out_dir / 'data_card.json'}")
 
 

@@ -2,8 +2,9 @@
 
 A tiny Llama (2 layers, hidden 64, random init) is built locally around SmolLM2's tokenizer, with
 TRL's tool-aware Qwen2.5 chat template, and trained on the CPU for N steps with SFTTrainer,
-DPOTrainer and GRPOTrainer (reward: :data:`lightclaw.rewards.lightclaw_reward`). Each run must give
-finite losses and change the model's parameters. Needs the ``train`` extra (torch, TRL).
+DPOTrainer and GRPOTrainer (reward: :data:`lightclaw.rewards.lightclaw_reward`) on the train
+split. Each run must give finite losses and change the model's parameters; SFT and DPO are then
+evaluated on the test split of the same format (a finite eval loss). Needs the ``train`` extra.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lightclaw.errors import UserError
-from lightclaw.export.traincheck_formats import Kind
-from lightclaw.export.traincheck_render import INSTALL_HINT, tool_template
-
-if TYPE_CHECKING:
-    from lightclaw.export.traincheck import FileCheck, TrainCheckReport, TrainResult
+from lightclaw.export.tokenizer import INSTALL_HINT, tool_template
+from lightclaw.traincheck.formats import Kind
+from lightclaw.traincheck.report import FileCheck, TrainCheckReport, TrainResult
 
 BATCH = 2
 GENERATIONS = 8
@@ -74,11 +73,14 @@ def tiny_model(tokenizer: Any, seed: int = 0) -> Any:
     return LlamaForCausalLM(config)
 
 
-def _pick(report: TrainCheckReport, kind: Kind) -> FileCheck | None:
-    """The first valid file of ``kind``, a train split first."""
+def _pick(report: TrainCheckReport, kind: Kind, split: str = "train") -> FileCheck | None:
+    """The first valid file of ``kind`` whose name says ``split`` (for training, any valid file
+    when none does)."""
     usable = [f for f in report.files if f.kind == kind.value and f.ok and f.loaded]
-    usable.sort(key=lambda f: ("train" not in Path(f.path).name, f.path))
-    return usable[0] if usable else None
+    usable.sort(key=lambda f: (split not in Path(f.path).name, f.path))
+    if usable and (split == "train" or split in Path(usable[0].path).name):
+        return usable[0]
+    return None
 
 
 def _dataset(path: Path, kind: Kind, rows: int) -> Any:
@@ -143,7 +145,14 @@ def warm_start(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> int:
 
 
 def _trainer(
-    kind: Kind, model: Any, tokenizer: Any, ds: Any, out: str, steps: int, max_length: int
+    kind: Kind,
+    model: Any,
+    tokenizer: Any,
+    ds: Any,
+    out: str,
+    steps: int,
+    max_length: int,
+    test: Any = None,
 ) -> Any:
     import importlib
 
@@ -155,6 +164,7 @@ def _trainer(
         "output_dir": out,
         "max_steps": steps,
         "per_device_train_batch_size": BATCH,
+        "per_device_eval_batch_size": BATCH,
         "learning_rate": 1e-3,
         "use_cpu": True,
         "bf16": False,
@@ -167,7 +177,13 @@ def _trainer(
     }
     if kind is Kind.SFT:
         args = trl.SFTConfig(max_length=max_length, **common)
-        return trl.SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tokenizer)
+        return trl.SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=ds,
+            eval_dataset=test,
+            processing_class=tokenizer,
+        )
     if kind is Kind.DPO:
         args = trl.DPOConfig(max_length=max_length, **common)
         reference = tiny_model(tokenizer)  # same seed: the policy's starting point
@@ -176,6 +192,7 @@ def _trainer(
             ref_model=reference,
             args=args,
             train_dataset=ds,
+            eval_dataset=test,
             processing_class=tokenizer,
         )
     common["per_device_train_batch_size"] = GENERATIONS  # one prompt, GENERATIONS completions
@@ -190,12 +207,17 @@ def _trainer(
 
 
 def train_one(
-    kind: Kind, path: Path, tokenizer: Any, *, steps: int, max_length: int
+    kind: Kind,
+    path: Path,
+    tokenizer: Any,
+    *,
+    steps: int,
+    max_length: int,
+    eval_path: Path | None = None,
 ) -> TrainResult:
-    """Train ``steps`` steps of ``kind``'s trainer on ``path``; losses and parameter changes."""
+    """Train ``steps`` steps of ``kind``'s trainer on ``path``; losses and parameter changes;
+    with ``eval_path`` (SFT, DPO) also the trained model's loss on that file."""
     import torch
-
-    from lightclaw.export.traincheck import TrainResult
 
     start = time.perf_counter()
     model = tiny_model(tokenizer)
@@ -212,8 +234,14 @@ def train_one(
                     model, tokenizer, [dict(r) for r in ds.select(range(min(steps, len(ds))))]
                 )
                 before = {name: p.detach().clone() for name, p in model.named_parameters()}
-            trainer = _trainer(kind, model, tokenizer, ds, out, steps, max_length)
+            test = None
+            if eval_path is not None and kind is not Kind.GRPO:
+                result.eval_file = eval_path.name
+                test = _dataset(eval_path, kind, rows=2 * BATCH)
+            trainer = _trainer(kind, model, tokenizer, ds, out, steps, max_length, test)
             trainer.train()
+            if test is not None:
+                result.eval_loss = float(trainer.evaluate()["eval_loss"])
         except Exception as exc:  # report what the trainer said; train-check then fails
             result.error = (
                 f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
@@ -268,8 +296,18 @@ def _train_each(
         if picked is None:
             report.notes.append(f"{name}: no valid {kind.value} file to train on")
             continue
+        test = _pick(report, kind, "test") if kind is not Kind.GRPO else None
         if progress:
             progress(f"training {steps} {name} step(s) on {picked.path}")
-        result = train_one(kind, root / picked.path, trained, steps=steps, max_length=max_length)
-        results.append(result.model_copy(update={"file": picked.path}))
+        result = train_one(
+            kind,
+            root / picked.path,
+            trained,
+            steps=steps,
+            max_length=max_length,
+            eval_path=root / test.path if test is not None and test is not picked else None,
+        )
+        evaluated = test.path if test is not None and result.eval_file else None
+        update = {"file": picked.path, "eval_file": evaluated}
+        results.append(result.model_copy(update=update))
     return results
