@@ -214,3 +214,24 @@ def test_load_comparison_is_exact_for_floats_and_flags_null_filled_arguments() -
     loaded["meta"]["reward"] = 1.1566666667
     loaded["messages"][0]["tool_calls"][0]["function"]["arguments"]["zip"] = None
     assert not same(_drop_nulls(loaded), _drop_nulls(written))
+
+
+def test_garbage_is_one_line_on_the_cli(
+    tmp_path: Path, traincheck_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad inputs G02 (random bytes) and G06 (a corrupt Parquet file): no traceback."""
+    from lightclaw.cli.main import main
+
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    for name in ("a.jsonl", "b.parquet", "c.json"):
+        (garbage / name).write_bytes(bytes(range(255, -1, -1)) * 16)
+    assert main(["train-check", str(garbage)]) == 2  # not an export: one line
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a complete LightClaw export" in err
+    seal(garbage, {"a.jsonl": "trl-sft", "b.parquet": "verl", "c.json": "spa-rl-progress"})
+    assert main(["train-check", str(garbage)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert "b.parquet: not a readable Parquet file" in captured.out
+    assert "c.json: not UTF-8 text" in captured.out and "train-check: FAILED" in captured.out

@@ -13,7 +13,7 @@ from rich.table import Table
 from lightclaw.cli.render import console
 from lightclaw.errors import UserError
 from lightclaw.export.formats import FORMATS, parse_formats, run_export
-from lightclaw.export.pool import Selection
+from lightclaw.export.pool import Selection, split_of
 from lightclaw.store import Store
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def pipeline(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.formats)
     selection_of(args, runs=[])  # bad filters fail before anything is collected
+    split_of("-", args.test_fraction, args.seed)
     policies = args.policy or [f"scripted:{name}" for name in PERSONAS]
     out = console()
     with Store() as store:
