@@ -110,9 +110,12 @@ def print_export(out_dir: Path, manifest: Manifest, card: DataCard) -> None:
     out.print(table)
     kept = " -> ".join(f"{s.name} {s.rows_out}" for s in card.filters.steps)
     out.print(f"filters: {kept}")
-    dropped = sum(card.undeclared_tool_rows.values())
+    dropped = [f"{path} {n}" for path, n in card.undeclared_tool_rows.items() if n]
     if dropped:
-        out.print(f"dropped {dropped} SFT/sharegpt rows that call a tool they do not declare")
+        out.print(
+            "rows dropped for calling a tool they do not declare: " + ", ".join(dropped),
+            markup=False,
+        )
     over = [
         f"{f.path} {lim.over}/{f.rows} over {lim.setting}={lim.value}"
         for f in card.files
