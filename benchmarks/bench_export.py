@@ -4,9 +4,10 @@ Run: ``uv run python benchmarks/bench_export.py [--sizes 10000 100000] [--keep D
 
 The pool is made from a real demo run (the core suite with every scripted persona, so the
 trajectories carry parallel calls, errors, corrections and rewards): its episodes are replicated
-with fresh ids straight into the store's ``episodes`` table until the pool has N trajectories.
-Each size is exported in a fresh subprocess (``run_export`` with formats sft, dpo and grpo, dedupe
-off so replicas count), so peak RSS belongs to that size alone. Prints trajectories/s and peak RSS.
+through the store's own API (``Store.add_episodes``, new ids and trial numbers) until the pool has
+N trajectories. Each size is exported in a fresh subprocess (``run_export`` with formats sft, dpo
+and grpo, dedupe off so replicas count, token lengths off: they measure the tokenizer, not the
+writers), so peak RSS belongs to that size alone. Prints trajectories/s and peak RSS.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from lightclaw.export.pool import Selection
 from lightclaw.policies.personas import PERSONAS
 from lightclaw.rollouts.collect import collect_sync, start_run
 from lightclaw.store import Store
-from lightclaw.store.migrate import connect
 
 FORMATS = ("sft", "dpo", "grpo")
+BATCH = 2_000
 
 
 def generate(path: Path, n: int) -> None:
@@ -38,30 +39,17 @@ def generate(path: Path, n: int) -> None:
     with Store(path) as store:
         run = start_run(store, "core", [f"scripted:{p}" for p in PERSONAS])
         collect_sync(store, run, show_progress=False)
-        cols = (
-            "id, run_id, task_id, suite, policy, trial, seed, outcome, stop_reason, success,"
-            " reward, n_steps, n_tool_steps, n_errors, duration_ns, started_at, version, record,"
-            " attempt"
-        )
-        conn = connect(path, readonly=False)
-        templates = conn.execute(f"SELECT {cols} FROM episodes").fetchall()
+        templates = list(store.iter_episodes(run.id))
         have, copy = len(templates), 0
         while have < n:
-            batch = []
-            copy += 1
-            for row in templates[: n - have]:
-                old = row[0]
-                new = f"{old}c{copy}"
-                record = row[17].replace(f'"id":"{old}"', f'"id":"{new}"', 1)
-                trial = copy  # a new trial of the same (task, policy)
-                record = record.replace('"trial":0', f'"trial":{trial}', 1)
-                batch.append((new, *row[1:5], trial, *row[6:17], record, row[18]))
-            with conn:
-                conn.executemany(
-                    f"INSERT INTO episodes ({cols}) VALUES ({','.join('?' * 19)})", batch
-                )
-            have += len(batch)
-        conn.close()
+            copy += 1  # a new trial of every (task, policy)
+            replicas = [
+                ep.model_copy(update={"id": f"{ep.id}c{copy}", "trial": copy})
+                for ep in templates[: n - have]
+            ]
+            for start in range(0, len(replicas), BATCH):
+                store.add_episodes(replicas[start : start + BATCH])
+            have += len(replicas)
 
 
 def measure(path: Path, out: Path) -> None:
@@ -69,7 +57,9 @@ def measure(path: Path, out: Path) -> None:
     with Store(path, readonly=True) as store:
         n = store.count_episodes()
         t0 = time.perf_counter()
-        manifest, _ = run_export(store, Selection(dedupe=False), out, FORMATS, test_fraction=0.1)
+        manifest, _ = run_export(
+            store, Selection(dedupe=False), out, FORMATS, test_fraction=0.1, token_lengths=False
+        )
         seconds = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = {f.path: f.rows for f in manifest.files}

@@ -17,8 +17,12 @@ RANK = {
     "rollouts": 7,
     "evals": 8,
     "export": 9, "rewards": 9,
-    "server": 10, "cli": 10,
+    "traincheck": 10, "server": 10, "cli": 10,
 }  # fmt: skip
+FORBIDDEN = {
+    # the exports read what the model saw from the record (or schema.render), never the runtime
+    "export": {"runtime"},
+}
 
 
 def room_of(module: str) -> str:
@@ -52,6 +56,21 @@ def test_no_module_imports_a_higher_room() -> None:
             if theirs > mine:
                 violations.append(f"{module} imports {imported}")
     assert not violations, "\n".join(sorted(violations))
+
+
+def test_no_module_imports_a_forbidden_lower_room() -> None:
+    violations = []
+    for path in SRC.rglob("*.py"):
+        module = "lightclaw." + ".".join(path.relative_to(SRC).with_suffix("").parts)
+        banned = FORBIDDEN.get(room_of(module), set())
+        violations += [f"{module} imports {m}" for m in imports(path) if room_of(m) in banned]
+    assert not violations, "\n".join(sorted(violations))
+
+
+def test_export_keeps_only_writers() -> None:
+    """train-check reads exports the way trainers do: its own room beside export/."""
+    stray = sorted(p.name for p in (SRC / "export").glob("traincheck*.py"))
+    assert not stray, stray
 
 
 def test_no_test_reads_outside_the_repository() -> None:

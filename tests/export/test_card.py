@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from lightclaw.errors import UserError
-from lightclaw.export.card import DataCard, export_pool
+from lightclaw.export.card import DataCard
+from lightclaw.export.formats import export_pool
 from lightclaw.export.llamafactory import LlamaFactoryExport
 from lightclaw.export.pool import Selection
 from lightclaw.export.sft import SftExport
@@ -86,7 +87,7 @@ def test_empty_selection_and_occupied_output_are_user_errors(
     sel = Selection(policy="scripted:flaky", success_only=True, min_reward=5)
     with pytest.raises(UserError, match=r"filter min_reward \(5\.0\) removed all \d+ remaining"):
         export_pool(demo_store, sel, tmp_path / "a", FORMATS)
-    assert not any((tmp_path / "a").iterdir())  # nothing half-written
+    assert not any(tmp_path.iterdir())  # nothing left behind: no directory, no staging sibling
     out = tmp_path / "b"
     export_pool(demo_store, Selection(policy="scripted:oracle"), out, FORMATS)
     with pytest.raises(UserError, match="not empty"):

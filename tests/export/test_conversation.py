@@ -17,8 +17,8 @@ from lightclaw.export.conversation import (
 )
 from lightclaw.export.pool import Pool, Selection, select
 from lightclaw.export.rows import ChatMessage, ToolSpec
-from lightclaw.runtime.loop import DEFAULT_SYSTEM
 from lightclaw.schema import Episode, ErrorType
+from lightclaw.schema.render import DEFAULT_SYSTEM
 from lightclaw.store import Store
 from lightclaw.suites.loader import get_suite
 
@@ -49,7 +49,7 @@ def test_parallel_calls_render_as_one_turn_with_results_in_order(demo_store: Sto
     assert all(isinstance(c["function"]["arguments"], dict) for c in turn["tool_calls"])
     results = msgs[i + 1 : i + 1 + len(step.calls)]
     assert [(r["role"], r["name"]) for r in results] == [("tool", c.tool) for c in step.calls]
-    assert "content" not in turn
+    assert turn["content"] == ""  # every template reads message['content']
 
 
 def test_errors_are_tool_messages_and_bad_output_stays_verbatim(demo_store: Store) -> None:

@@ -81,3 +81,29 @@ def test_pipeline_collects_exports_and_evaluates(
     assert (tmp_path / "ds" / "sft" / "train.jsonl").is_file()
     assert (tmp_path / "ds" / "grpo" / "train.jsonl").is_file()
     assert list((tmp_path / "reports").glob("*/report.json"))
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--max-steps", "0"], "--max-steps: Input should be greater than or equal to 1 (got 0)"),
+        (["--test-fraction", "2"], "test fraction must be in [0, 1) (got 2.0)"),
+    ],
+)
+def test_out_of_range_filters_are_one_line_user_errors(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], says: str
+) -> None:
+    """Bad input F10: `--max-steps 0` printed a pydantic ValidationError traceback."""
+    for command in (["export", "--out", str(tmp_path / "x")], ["pipeline"]):
+        assert main([*command, *flags]) == 2
+        err = capsys.readouterr().err
+        assert err == f"lightclaw: error: {says}\n"
+    assert not (tmp_path / "x").exists() and not (home / "reports").exists()
+
+
+def test_spa_help_says_what_the_split_is(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "split exactly over the steps (equal or error-" in text
+    assert "SPA-RL's progress estimator" in text and "progress rewards" not in text

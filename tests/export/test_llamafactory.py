@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from lightclaw.export.card import export_pool
+from lightclaw.export.formats import export_pool
 from lightclaw.export.llamafactory import LlamaFactoryExport, register_dataset, sharegpt_turns
 from lightclaw.export.pool import Selection
 from lightclaw.export.rows import ShareGptRow

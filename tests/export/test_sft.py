@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lightclaw.export.card import export_pool
 from lightclaw.export.conversation import to_messages
+from lightclaw.export.formats import export_pool
 from lightclaw.export.pool import Pool, Selection
 from lightclaw.export.rows import SftRow
 from lightclaw.export.sft import SftExport, sft_row

@@ -13,6 +13,7 @@ import pytest
 from lightclaw.errors import UserError
 from lightclaw.export.conversation import to_messages
 from lightclaw.export.pool import Selection
+from lightclaw.export.rows import lossless
 from lightclaw.export.spa import (
     EstimatorRow,
     SpaRow,
@@ -46,13 +47,13 @@ def test_estimators_on_real_episodes(demo_store: Store) -> None:
             continue
         uniform = progress(ep, "uniform")
         aware = progress(ep, "error_aware")
-        assert sum(uniform) == ep.reward == sum(aware)
+        assert sum(uniform) == lossless(ep.reward) == sum(aware)  # the reward as exported
         flags = [executable(s) for s in ep.steps]
         assert flags == [s.error_type is None for s in ep.steps]
         if any(flags):
             assert all(p == 0.0 for p, ok in zip(aware, flags, strict=True) if not ok)
         else:
-            assert aware[-1] == ep.reward
+            assert aware[-1] == lossless(ep.reward)
         seen_failed |= not all(flags)
     assert seen_failed
 
@@ -76,7 +77,8 @@ def test_run_spa_writes_steps_and_spa_rl_layout(demo_store: Store, tmp_path: Pat
         EstimatorRow.model_validate(record)
         ep = demo_store.get_episode(row["meta"]["episode_id"])
         shares = [t["progress"] for t in row["turns"]]
-        assert sum(shares) == ep.reward == row["final_reward"] == record["agent_final_reward"]
+        reward = lossless(ep.reward)  # type: ignore[arg-type]
+        assert sum(shares) == reward == row["final_reward"] == record["agent_final_reward"]
         assert [t["executable"] for t in row["turns"]] == [s.error_type is None for s in ep.steps]
         # SPA-RL: human/gpt alternate, one gpt turn per step, ending with the last action
         turns = record["conversations"]

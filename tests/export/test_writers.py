@@ -8,12 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from pydantic import BaseModel
 
-from lightclaw.errors import UserError
 from lightclaw.export.rows import ChatMessage
-from lightclaw.export.writers import JsonlWriter, ParquetWriter, prepare_out_dir
+from lightclaw.export.writers import JsonlWriter, ParquetWriter
 
 
 class Item(BaseModel):
@@ -57,7 +55,7 @@ def test_message_rows_refuse_string_arguments(tmp_path: Path) -> None:
         assert w.write(msg)
     assert "tool_calls.0.function.arguments" in next(iter(w.report().reasons))
     row = json.loads((tmp_path / "m.jsonl").read_text())
-    assert row == msg  # no "content": null, arguments stay an object
+    assert row == {**msg, "content": ""}  # content always written; arguments stay an object
 
 
 SCHEMA = pa.schema(
@@ -87,18 +85,3 @@ def test_parquet_is_lossless_or_rejects(tmp_path: Path) -> None:
     assert [Item.model_validate(r) for r in rows] == [
         Item(name=f"n{i}", score=i / 2, tags=["t"] * i, extra={"k": i}) for i in range(5)
     ]
-
-
-def test_out_dir_must_be_empty_unless_overwriting_an_export(tmp_path: Path) -> None:
-    out = prepare_out_dir(tmp_path / "exp")
-    (out / "data_card.json").write_text("{}")
-    (out / "sft").mkdir()
-    with pytest.raises(UserError, match="not empty; pass --overwrite"):
-        prepare_out_dir(out)
-    assert prepare_out_dir(out, overwrite=True) == out and not any(out.iterdir())
-    other = tmp_path / "mine"
-    other.mkdir()
-    (other / "thesis.tex").write_text("x")
-    with pytest.raises(UserError, match="not a LightClaw export"):
-        prepare_out_dir(other, overwrite=True)
-    assert (other / "thesis.tex").exists()

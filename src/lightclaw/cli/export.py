@@ -7,9 +7,12 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from lightclaw.cli.render import console, print_lines, shown, table
+from lightclaw.errors import UserError
 from lightclaw.export.formats import FORMATS, parse_formats, run_export
-from lightclaw.export.pool import Selection
+from lightclaw.export.pool import Selection, split_of
 from lightclaw.store import Store
 
 if TYPE_CHECKING:
@@ -18,17 +21,28 @@ if TYPE_CHECKING:
     from lightclaw.export.card import DataCard, Manifest
 
 
+_FLAGS = {"runs": "--run", "suite": "--suite", "source": "--source", "policy": "--policy",
+          "min_reward": "--min-reward", "max_steps": "--max-steps"}  # fmt: skip
+
+
 def selection_of(args: argparse.Namespace, runs: list[str] | None = None) -> Selection:
-    return Selection(
-        runs=runs if runs is not None else args.run,
-        suite=getattr(args, "select_suite", None),
-        source=getattr(args, "source", None),
-        policy=getattr(args, "select_policy", None),
-        success_only=args.success_only,
-        min_reward=args.min_reward,
-        max_steps=args.max_steps,
-        dedupe=not args.no_dedupe,
-    )
+    """The pool selection of the filter flags; a value out of range is a one-line UserError."""
+    try:
+        return Selection(
+            runs=runs if runs is not None else args.run,
+            suite=getattr(args, "select_suite", None),
+            source=getattr(args, "source", None),
+            policy=getattr(args, "select_policy", None),
+            success_only=args.success_only,
+            min_reward=args.min_reward,
+            max_steps=args.max_steps,
+            dedupe=not args.no_dedupe,
+        )
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        flag = _FLAGS.get(field, field)
+        raise UserError(f"{flag}: {err['msg']} (got {err.get('input')!r})") from None
 
 
 def export(args: argparse.Namespace) -> int:
@@ -44,7 +58,7 @@ def _export(args: argparse.Namespace, formats: list[str], estimator: str) -> int
         manifest, card = run_export(
             store, selection_of(args), args.out, formats,
             test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite,
-            spa_estimator=estimator,
+            spa_estimator=estimator, token_lengths=not args.no_token_lengths,
         )  # fmt: skip
     print_export(Path(args.out), manifest, card)
     return 0
@@ -58,6 +72,8 @@ def pipeline(args: argparse.Namespace) -> int:
     from lightclaw.rollouts.collect import collect, start_run
 
     formats = parse_formats(args.formats)
+    selection_of(args, runs=[])  # bad filters fail before anything is collected
+    split_of("-", args.test_fraction, args.seed)
     policies = args.policy or [f"scripted:{name}" for name in PERSONAS]
     out = console()
     with Store() as store:
@@ -72,6 +88,7 @@ def pipeline(args: argparse.Namespace) -> int:
         manifest, card = run_export(
             store, selection_of(args, runs=[run.id]), target, formats,
             test_fraction=args.test_fraction, seed=args.seed, overwrite=args.overwrite,
+            token_lengths=not args.no_token_lengths,
         )  # fmt: skip
         print_export(target, manifest, card)
         out.print("[bold]4/4 eval[/bold]")
@@ -101,6 +118,23 @@ def print_export(
     out.print(files)
     kept = " -> ".join(f"{s.name} {s.rows_out}" for s in card.filters.steps)
     out.print(f"filters: {kept}", markup=False)
+    dropped = [f"{path} {n}" for path, n in card.undeclared_tool_rows.items() if n]
+    if dropped:
+        out.print(
+            "rows dropped for calling a tool they do not declare: " + ", ".join(dropped),
+            markup=False,
+        )
+    over = [
+        f"{f.path} {lim.over}/{f.rows} over {lim.setting}={lim.value}"
+        for f in card.files
+        if f.token_lengths is not None
+        for lim in f.token_lengths.limits
+        if lim.over
+    ]
+    if over:
+        out.print("token lengths: " + "; ".join(over), markup=False)
+    elif not card.token_counting.measured:
+        out.print(f"token lengths: {card.token_counting.note}", markup=False)
     print_lines(
         out, "data card: ", [shown(out_dir / "README.md"), shown(out_dir / "data_card.json")]
     )

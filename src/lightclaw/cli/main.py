@@ -115,7 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--spa-estimator", choices=["error_aware", "uniform"], default="error_aware"
     )
     add_selection_arguments(export)
-    spa = sub.add_parser("spa", help="SPA per-step progress rewards (and the estimator's data)")
+    spa = sub.add_parser(
+        "spa",
+        help="episode reward split exactly over the steps (equal or error-aware), "
+        "prepared for SPA-RL's progress estimator",
+    )
     spa.add_argument("--out", required=True, metavar="DIR")
     spa.add_argument("--estimator", choices=["error_aware", "uniform"], default="error_aware")
     add_selection_arguments(spa)

@@ -18,3 +18,8 @@ def add_selection_arguments(parser: argparse.ArgumentParser, *, pipeline: bool =
     parser.add_argument("--test-fraction", type=float, default=0.1, help="tasks held out for test")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier export")
+    parser.add_argument(
+        "--no-token-lengths",
+        action="store_true",
+        help="do not measure token lengths for the data card (they need the train extra)",
+    )

@@ -1,7 +1,9 @@
 """``lightclaw train-check DIR``: validate, load and render an export; ``--steps N`` trains.
 
-Exit 0 when every file is valid, loads unchanged and renders with the tool-aware template without
-losing tool calls (and every training run has finite loss and changed parameters); 1 otherwise.
+Exit 0 when every file matches the manifest, is valid, loads unchanged, renders under every
+template without an error and with at least one template that keeps its tool calls, when every
+config of the data card loads with all its splits, and when every training run has a finite loss
+and changed parameters; 1 otherwise. An interrupted export (no complete manifest) exits 2.
 """
 
 from __future__ import annotations
@@ -9,14 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from lightclaw.cli.render import console
 
+if TYPE_CHECKING:
+    from lightclaw.traincheck import TrainCheckReport
+
 
 def run(args: argparse.Namespace) -> int:
-    from lightclaw.export.traincheck import train_check
+    from lightclaw.traincheck import train_check
 
     out = console()
     report = train_check(
@@ -39,43 +45,37 @@ def run(args: argparse.Namespace) -> int:
             "yes" if f.ok else "[red]NO[/red]",
         )
     out.print(files)
-    lengths = Table(title=f"tokens per row (truncated above {report.max_length})")
-    for col in (
-        "file",
-        "template",
-        "min",
-        "p50",
-        "p95",
-        "max",
-        "truncated",
-        "lost calls/args/tools",
-    ):
-        lengths.add_column(col)
+    templates = Table(title="chat templates (rendered on every row)", title_justify="left")
+    for col in ("file", "template", "verdict"):
+        templates.add_column(col)
     for f in report.files:
         for t in f.templates:
-            lost = f"{t.lost_tool_calls}/{t.lost_arguments}/{t.lost_tools} of {t.rows_checked}"
-            if t.loses_tools:
-                lost = f"[yellow]{lost} LOSES TOOLS[/yellow]"
-            if t.render_errors:
-                lost = f"[yellow]{lost}; {t.render_errors} rows fail to render[/yellow]"
-            s = t.lengths
-            lengths.add_row(
-                f.path, t.template, str(s.min), str(s.p50), str(s.p95), str(s.max),
-                str(s.truncated), lost,
-            )  # fmt: skip
-    if lengths.row_count:
-        out.print(lengths)
+            style = "" if t.usable else ("red" if t.render_errors else "yellow")
+            verdict = f"[{style}]{t.verdict}[/{style}]" if style else t.verdict
+            templates.add_row(f.path, t.template, verdict)
+    if templates.row_count:
+        out.print(templates)
+    _print_lengths(report)
     for f in report.files:
-        for line in [*f.examples, *f.notes, *(e for t in f.templates for e in t.errors)]:
+        lines = [*f.examples, *f.notes, *(e for t in f.templates for e in t.errors)]
+        for what in (f.changed, f.unreadable, f.load_error and f"load failed: {f.load_error}"):
+            if what:
+                lines.append(what)
+        if f.manifest_rows is not None and f.rows != f.manifest_rows:
+            lines.append(f"{f.rows} rows, the manifest says {f.manifest_rows}")
+        for line in lines:
             out.print(f"{f.path}: {line}", markup=False)
-        if f.load_error:
-            out.print(f"{f.path}: load failed: {f.load_error}", markup=False)
+    for c in report.configs:
+        state = "ok" if c.ok else f"FAILED ({c.error or f'loaded {c.loaded}'})"
+        out.print(f"config {c.config} {dict(c.expected)}: {state}", markup=False)
     for run_ in report.training:
         verdict = "PASS" if run_.ok else "FAIL"
         detail = run_.error or (
             f"loss {', '.join(f'{x:.4g}' for x in run_.losses)}; "
             f"{run_.params_changed}/{run_.params_total} parameter tensors changed"
         )
+        if run_.eval_file and run_.eval_loss is not None:
+            detail += f"; eval loss {run_.eval_loss:.4g} on {run_.eval_file}"
         out.print(f"{verdict}  {run_.trainer} x{run_.steps} on {run_.file}: {detail}", markup=False)
     for note in report.notes:
         out.print(note, markup=False)
@@ -84,3 +84,27 @@ def run(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     out.print("train-check: ok" if report.ok else "train-check: FAILED")
     return 0 if report.ok else 1
+
+
+def _print_lengths(report: TrainCheckReport) -> None:
+    table = Table(
+        title="tokens per row (SmolLM2 tokenizer, qwen2.5-tools template) and default limits",
+        title_justify="left",
+    )
+    for col in ("file", "p50", "p95", "max", "limit", "over", "dropped", "truncated"):
+        table.add_column(col)
+    for f in report.files:
+        t = f.token_lengths
+        if t is None:
+            continue
+        for i, lim in enumerate(t.limits):
+            head = [f.path, str(t.p50), str(t.p95), str(t.max)] if i == 0 else ["", "", "", ""]
+            table.add_row(
+                *head,
+                f"{lim.setting}={lim.value}",
+                str(lim.over),
+                str(lim.dropped),
+                str(lim.truncated),
+            )
+    if table.row_count:
+        console().print(table)

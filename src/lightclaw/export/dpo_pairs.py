@@ -15,7 +15,11 @@ Two kinds of pair, both at a prompt the two completions really share:
   ``i``'s assistant turn; chosen: step ``j``'s revision as a plain assistant turn.
 
 The chosen side is always clean: an over-correction is never chosen, nor a step with a runtime
-error or judged wrong (:func:`clean`, over the whole chosen continuation in ``full`` scope).
+error or judged wrong (:func:`clean`, over the whole chosen continuation in ``full`` scope). It
+must also be vouched for (:func:`vouched`): judged correct, or — where nothing judges the step —
+part of an episode that succeeded. So a refusal or give-up ("The tools I need are not available.")
+after a failed call is never chosen over it: the tools it needed were offered and the episode
+failed.
 """
 
 from __future__ import annotations
@@ -121,6 +125,11 @@ def _failed(step: Step) -> bool:
     return step.error_type is not None or step.judged_correct is False
 
 
+def vouched(step: Step, episode: Episode) -> bool:
+    """The step is known to be right: judged correct, or unjudged in an episode that succeeded."""
+    return step.judged_correct is True or (step.judged_correct is None and episode.success is True)
+
+
 def correction_pairs(episode: Episode, turns: EpisodeTurns | None = None) -> Iterator[Pair]:
     """Pairs from successful corrections inside one attempt-1 episode (see the module doc)."""
     if episode.attempt != 1:
@@ -131,7 +140,7 @@ def correction_pairs(episode: Episode, turns: EpisodeTurns | None = None) -> Ite
         i = step.correction_of
         if i is None or not 0 <= i < j or step.correction_ok is not True:
             continue
-        if step.over_correction is True or not _failed(steps[i]):
+        if step.over_correction is True or not _failed(steps[i]) or not vouched(step, episode):
             continue
         rejected, chosen = turns.replies[i], revision_message(step)
         if rejected is None or chosen is None or canonical(rejected) == canonical(chosen):
@@ -191,8 +200,15 @@ def clean(step: Step) -> bool:
 
 
 def _clean_from(rollout: _Rollout, k: int, scope: Scope) -> bool:
-    steps = rollout.episode.steps
-    return all(map(clean, steps[k:] if scope == "full" else steps[k : k + 1]))
+    """The continuation from step ``k`` may be chosen: clean throughout, and vouched for (the
+    whole continuation by the episode's success; one step by its own judgement)."""
+    episode, steps = rollout.episode, rollout.episode.steps
+    chosen = steps[k:] if scope == "full" else steps[k : k + 1]
+    if not all(map(clean, chosen)):
+        return False
+    if scope == "full":
+        return episode.success is True
+    return vouched(steps[k], episode)
 
 
 def pair_group(rollouts: list[_Rollout], *, min_margin: float, scope: Scope) -> Iterator[Pair]:

@@ -35,7 +35,7 @@ from lightclaw.export.conversation import (
     to_messages,
 )
 from lightclaw.export.pool import Pool, split_of
-from lightclaw.export.rows import ChatMessage, ToolSpec
+from lightclaw.export.rows import ChatMessage, Metric, ToolSpec
 from lightclaw.export.writers import FileReport, JsonlWriter
 from lightclaw.rewards import DEFAULT_WEIGHTS, GroundTruth
 from lightclaw.schema import Episode, Task
@@ -171,12 +171,12 @@ class GroupStats(_Row):
     n_rollouts: int = Field(ge=0)
     n_scored: int = Field(ge=0)
     """Rollouts with a reward (a verifier failure leaves it null)."""
-    mean_reward: float | None
-    std_reward: float | None
-    min_reward: float | None
-    max_reward: float | None
+    mean_reward: Metric | None
+    std_reward: Metric | None
+    min_reward: Metric | None
+    max_reward: Metric | None
     n_judged: int = Field(ge=0)
-    pass_rate: float | None = Field(ge=0, le=1)
+    pass_rate: Metric | None = Field(ge=0, le=1)
     zero_std: bool
     """Every scored rollout earned the same reward: GRPO's advantage is 0 for this group."""
 

@@ -2,15 +2,23 @@
 
 Shared pieces (messages, tool specs, :class:`RowMeta`) are used by every format; each format adds
 its row model here or in its own module. Rows serialise with ``model_dump(mode="json",
-by_alias=True)``; :class:`ChatMessage` omits its unset keys, as in TRL's dataset_formats.md.
+by_alias=True)``. :class:`ChatMessage` always writes ``content`` (an empty string on a tool-call
+turn without text: chat templates read ``message['content']``) and omits its other unset keys.
+
+Metric floats (rewards and statistics) are rounded to :data:`DECIMALS` places when a row is
+built (:data:`Metric`): ``datasets`` re-encodes JSON Lines that hold mixed-type columns (tool
+arguments) through pandas' ujson, which writes at most 10 decimals, so an unrounded reward such as
+1.1950000000000003 would load as 1.195. Rounded, every row loads exactly as written.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +30,19 @@ from pydantic import (
 from lightclaw.schema import Episode, Run
 
 Role = Literal["system", "user", "assistant", "tool"]
+DECIMALS = 10
+"""Places metric floats keep: what ``datasets``' JSON reader keeps of a float (module docstring)."""
+UNDECLARED = "an assistant turn calls a tool that is not declared in the row's tools"
+"""The rejection reason of SFT / sharegpt rows that would teach calling an undeclared tool."""
+
+
+def lossless(value: float) -> float:
+    """``value`` rounded to :data:`DECIMALS` places, so ``datasets`` loads it unchanged."""
+    return round(value, DECIMALS)
+
+
+Metric = Annotated[float, AfterValidator(lossless)]
+"""A float column of metadata (reward, statistic): rounded on write (see the module docstring)."""
 
 
 class _Row(BaseModel):
@@ -58,7 +79,8 @@ class ToolCallItem(_Row):
 
 
 class ChatMessage(_Row):
-    """A TRL conversational message (OpenAI roles); unset keys are left out when dumped."""
+    """A TRL conversational message (OpenAI roles). ``content`` is always written (an empty
+    string on a tool-call turn without text); the other unset keys are left out when dumped."""
 
     role: Role
     content: str | None = None
@@ -72,7 +94,7 @@ class ChatMessage(_Row):
             raise ValueError(f"a {self.role} message cannot carry tool_calls")
         if self.tool_calls is not None and not self.tool_calls:
             raise ValueError("tool_calls, when present, lists at least one call")
-        if self.role == "assistant" and self.content is None and not self.tool_calls:
+        if self.role == "assistant" and not self.content and not self.tool_calls:
             raise ValueError("an assistant message needs content or tool_calls")
         if self.role == "tool" and (self.name is None or self.content is None):
             raise ValueError("a tool message needs the tool's name and content")
@@ -85,6 +107,8 @@ class ChatMessage(_Row):
     @model_serializer(mode="wrap")
     def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
+        if data.get("content") is None:
+            data["content"] = ""  # templates read message['content'] on every turn
         return {k: v for k, v in data.items() if v is not None}
 
 
@@ -101,7 +125,7 @@ class RowMeta(_Row):
     split: Literal["train", "test"]
     sample_type: str
     """What the row teaches, e.g. ``trajectory``, ``correction_pair``, ``same_task_pair``."""
-    reward: float | None
+    reward: Metric | None
     success: bool | None
     outcome: str
     stop_reason: str | None = None
@@ -142,8 +166,23 @@ def _check_conversation(messages: list[ChatMessage]) -> None:
         raise ValueError("a system message may only come first")
 
 
+def undeclared_calls(declared: Iterable[str], called: Iterable[str]) -> list[str]:
+    """The called tool names that are not declared (in call order, repeats once)."""
+    known = set(declared)
+    return list(dict.fromkeys(name for name in called if name not in known))
+
+
+def message_calls(messages: Iterable[ChatMessage]) -> list[str]:
+    """Names of every tool the assistant turns of ``messages`` call."""
+    return [c.function.name for m in messages for c in m.tool_calls or ()]
+
+
 class SftRow(_Row):
-    """TRL conversational SFT with tool calling: ``messages`` plus ``tools`` (JSON schemas)."""
+    """TRL conversational SFT with tool calling: ``messages`` plus ``tools`` (JSON schemas).
+
+    A row never teaches a call to a tool that its ``tools`` do not declare (:data:`UNDECLARED`):
+    such rows are dropped whole (cutting them before the call would leave the hallucination's
+    recovery without its cause)."""
 
     messages: list[ChatMessage] = Field(min_length=2)
     tools: list[ToolSpec]
@@ -154,6 +193,8 @@ class SftRow(_Row):
         _check_conversation(self.messages)
         if self.messages[-1].role != "assistant":
             raise ValueError("an SFT conversation ends with the assistant turn it teaches")
+        if undeclared_calls((t.function.name for t in self.tools), message_calls(self.messages)):
+            raise ValueError(UNDECLARED)
         return self
 
 
@@ -169,6 +210,17 @@ class ShareGptTurn(_Row):
     value: str
 
 
+def function_calls(turn: ShareGptTurn) -> list[str]:
+    """Names of the tools a ``function_call`` turn calls (checks its items' shape)."""
+    calls = json.loads(turn.value)
+    names = []
+    for call in calls if isinstance(calls, list) else [calls]:
+        if not isinstance(call, dict) or set(call) != {"name", "arguments"}:
+            raise ValueError("function_call items are {name, arguments}")
+        names.append(str(call["name"]))
+    return names
+
+
 def check_sharegpt_turns(turns: list[ShareGptTurn], *, ranking: bool = False) -> None:
     """LLaMA-Factory's rule: human/observation at odd positions, gpt/function_call at even ones;
     an even count for SFT (ends with the model) and an odd count for ranking prompts."""
@@ -177,23 +229,23 @@ def check_sharegpt_turns(turns: list[ShareGptTurn], *, ranking: bool = False) ->
         if turn.from_ not in allowed:
             raise ValueError(f"turn {i} is {turn.from_!r}; position {i + 1} needs one of {allowed}")
         if turn.from_ == "function_call":
-            calls = json.loads(turn.value)
-            for call in calls if isinstance(calls, list) else [calls]:
-                if not isinstance(call, dict) or set(call) != {"name", "arguments"}:
-                    raise ValueError(f"turn {i}: function_call items are {{name, arguments}}")
+            try:
+                function_calls(turn)
+            except ValueError as exc:
+                raise ValueError(f"turn {i}: {exc}") from None
     if len(turns) % 2 != (1 if ranking else 0):
         raise ValueError(
             f"{len(turns)} turns; sharegpt needs an {'odd' if ranking else 'even'} count"
         )
 
 
-def check_tools_json(tools: str) -> None:
-    """The sharegpt ``tools`` column: a JSON string of a list of {name, description, parameters}."""
+def check_tools_json(tools: str) -> list[str]:
+    """The sharegpt ``tools`` column: a JSON string of a list of {name, description, parameters}.
+    Returns the declared names."""
     parsed = json.loads(tools)
     if not isinstance(parsed, list):
         raise ValueError("tools must be a JSON list")
-    for item in parsed:
-        FunctionSpec.model_validate(item)
+    return [FunctionSpec.model_validate(item).name for item in parsed]
 
 
 class ShareGptRow(_Row):
@@ -208,5 +260,13 @@ class ShareGptRow(_Row):
     @model_validator(mode="after")
     def _turns(self) -> ShareGptRow:
         check_sharegpt_turns(self.conversations)
-        check_tools_json(self.tools)
+        declared = check_tools_json(self.tools)
+        called = [
+            name
+            for turn in self.conversations
+            if turn.from_ == "function_call"
+            for name in function_calls(turn)
+        ]
+        if undeclared_calls(declared, called):
+            raise ValueError(UNDECLARED)
         return self

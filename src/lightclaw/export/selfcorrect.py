@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from lightclaw.export.conversation import episode_tool_specs
 from lightclaw.export.dpo_pairs import EpisodeTurns
 from lightclaw.export.pool import FilterLog, Pool, Selection, feed
-from lightclaw.export.rows import ChatMessage, RowMeta, ToolSpec, row_meta
+from lightclaw.export.rows import ChatMessage, Metric, RowMeta, ToolSpec, row_meta
 from lightclaw.export.writers import FileReport, JsonlWriter
 from lightclaw.policies.feedback import GENERIC_FEEDBACK
 from lightclaw.schema import Episode, Step
@@ -87,8 +87,8 @@ class SelfCorrectionRow(BaseModel):
     feedback: Feedback
     revision: list[ChatMessage] = Field(min_length=1)
     labels: Labels
-    reward_before: float | None
-    reward_after: float | None
+    reward_before: Metric | None
+    reward_after: Metric | None
     tools: list[ToolSpec]
     meta: RowMeta
 

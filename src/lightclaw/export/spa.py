@@ -10,12 +10,18 @@ Estimators (:data:`ESTIMATORS`):
 
 Shares are cut on a binary grid below the reward's precision and the last receiving step takes
 the remainder, so the contributions add up to the reward *exactly* in floating point, in any
-order (``sum``, ``math.fsum`` or a pairwise sum).
+order (``sum``, ``math.fsum`` or a pairwise sum). The reward split is the episode's reward
+rounded as every exported reward is (:func:`lightclaw.export.rows.lossless`).
+
+The shares are not short decimals, so the JSONL rows keep every column type-stable for
+``datasets``: a turn's ``observation`` and ``action`` are JSON text (their messages' tool
+arguments change type across rows, which would make ``datasets`` re-encode the file through
+pandas' ujson and round every float to 10 decimals). Loaded, the shares still sum exactly.
 
 Files written under ``out_dir/spa/`` per split:
 
-* ``<split>.jsonl`` — one :class:`SpaRow` per episode: prompt, per-step observation, action,
-  progress, executability and error type, final reward.
+* ``<split>.jsonl`` — one :class:`SpaRow` per episode: per-step observation and action (JSON
+  text of chat messages), progress, executability and error type, final reward.
 * ``progress_estimator_<split>.json`` — the layout SPA-RL's progress-estimator training reads
   (``prm/data_org.py`` output, loaded with ``json.load`` by ``prm/train_our_progress_model.py``):
   a JSON array of ``{"conversations": [{"from": "human"|"gpt", "value"}...],
@@ -31,14 +37,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from lightclaw.errors import RuntimeBug, UserError
 from lightclaw.export.dpo_pairs import EpisodeTurns
 from lightclaw.export.pool import FilterLog, Pool, Selection, feed
-from lightclaw.export.rows import ChatMessage, RowMeta, ShareGptTurn, row_meta
+from lightclaw.export.rows import ChatMessage, Metric, RowMeta, ShareGptTurn, lossless, row_meta
 from lightclaw.export.writers import FileReport, JsonlWriter, RowWriter
 from lightclaw.schema import Episode, Step
 from lightclaw.store import Store
@@ -86,19 +92,41 @@ def progress(episode: Episode, estimator: Estimator) -> list[float]:
     else:
         raise UserError(f"unknown SPA estimator {estimator!r}; choose one of {list(ESTIMATORS)}")
     out = [0.0] * n
-    for i, share in zip(receivers, split_exactly(episode.reward, len(receivers)), strict=True):
+    total = lossless(episode.reward)
+    for i, share in zip(receivers, split_exactly(total, len(receivers)), strict=True):
         out[i] = share
     return out
 
 
+def _messages_text(value: Any) -> str:
+    """JSON text of chat messages, checked against :class:`ChatMessage` (accepts the messages
+    themselves or their JSON text)."""
+    items = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError("expected a JSON list of chat messages")
+    checked = [ChatMessage.model_validate(m).model_dump(mode="json") for m in items]
+    return json.dumps(checked, ensure_ascii=False)
+
+
+def _message_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    item = json.loads(value) if isinstance(value, str) else value
+    checked = ChatMessage.model_validate(item).model_dump(mode="json")
+    return json.dumps(checked, ensure_ascii=False)
+
+
 class SpaTurn(BaseModel):
-    """One step: what it observed since the last turn, what it did, and its attribution."""
+    """One step: what it observed since the last turn, what it did, and its attribution.
+
+    ``observation`` is the JSON text of a list of chat messages and ``action`` that of the
+    assistant's message (None when the policy produced nothing): see the module docstring."""
 
     model_config = ConfigDict(extra="forbid")
 
     step: int = Field(ge=0)
-    observation: list[ChatMessage]
-    action: ChatMessage | None
+    observation: Annotated[str, BeforeValidator(_messages_text)]
+    action: Annotated[str | None, BeforeValidator(_message_text)]
     progress: float
     executable: bool
     error_type: str | None = None
@@ -110,7 +138,7 @@ class SpaRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     estimator: Estimator
-    final_reward: float
+    final_reward: Metric
     turns: list[SpaTurn] = Field(min_length=1)
     meta: RowMeta
 
@@ -130,7 +158,7 @@ class EstimatorRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     conversations: list[ShareGptTurn] = Field(min_length=2)
-    agent_final_reward: float
+    agent_final_reward: Metric
     id: str
     iteration: int = Field(ge=0)
     success: bool
@@ -277,7 +305,7 @@ class SpaExport:
         steps_file.write(
             {
                 "estimator": self.estimator,
-                "final_reward": episode.reward,
+                "final_reward": lossless(episode.reward),
                 "turns": rows,
                 "meta": meta.model_dump(mode="json"),
             }
@@ -292,7 +320,7 @@ class SpaExport:
         return estimator_file.write(
             {
                 "conversations": conversations,
-                "agent_final_reward": episode.reward,
+                "agent_final_reward": lossless(episode.reward),
                 "id": episode.task_id,
                 "iteration": episode.trial,
                 "success": episode.success,

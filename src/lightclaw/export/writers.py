@@ -9,7 +9,6 @@ it by reason and keeps a few examples, and :meth:`RowWriter.report` hands that t
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,13 +19,12 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from pydantic import BaseModel, Field, ValidationError
 
-from lightclaw.errors import RuntimeBug, UserError
+from lightclaw.errors import RuntimeBug
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 MAX_EXAMPLES = 5
-CARD_MARKER = "data_card.json"
 
 
 class Rejection(BaseModel):
@@ -271,25 +269,3 @@ def _fits(value: Any, typ: pa.DataType, nullable: bool, where: str) -> None:
             raise ValueError(f"{where}: expected a number, got {type(value).__name__}")
     else:
         raise RuntimeBug(f"{where}: Parquet type {typ} is not supported by ParquetWriter")
-
-
-def prepare_out_dir(out: Path | str, *, overwrite: bool = False) -> Path:
-    """Create the export directory; a non-empty one is refused unless ``overwrite``.
-
-    With ``overwrite`` only a previous LightClaw export (it holds ``data_card.json``) is
-    replaced; any other non-empty directory is still refused, so nothing else is deleted.
-    """
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise UserError(f"output {path} exists and is not a directory")
-    if path.exists() and any(path.iterdir()):
-        if not overwrite:
-            raise UserError(f"output directory {path} is not empty; pass --overwrite to replace it")
-        if not (path / CARD_MARKER).is_file():
-            raise UserError(
-                f"output directory {path} is not empty and holds no {CARD_MARKER} (not a "
-                "LightClaw export); refusing to delete it even with --overwrite"
-            )
-        shutil.rmtree(path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -59,11 +59,6 @@ class _Seen:
         self.version = version
 
 
-def format_output(output: Any) -> str:
-    """The text a policy sees for a tool's output."""
-    return output if isinstance(output, str) else to_json(output).decode()
-
-
 class Executor:
     """Executes the tool calls of one episode against a :class:`ToolEnv`."""
 

@@ -19,7 +19,7 @@ from lightclaw.errors import RuntimeBug
 from lightclaw.ids import new_id
 from lightclaw.policies.base import Policy, PolicyRequest, normalize_output
 from lightclaw.policies.parsing import parse_output
-from lightclaw.runtime.executor import Executor, Guard, format_output
+from lightclaw.runtime.executor import Executor, Guard
 from lightclaw.schema import (
     AskUser,
     AssistantMessage,
@@ -42,20 +42,14 @@ from lightclaw.schema import (
     effective,
     worst,
 )
+from lightclaw.schema.render import DEFAULT_SYSTEM as DEFAULT_SYSTEM
+from lightclaw.schema.render import result_text
 
 if TYPE_CHECKING:
     from pydantic import JsonValue
 
     from lightclaw.schema.trajectory import EpisodeOutcome
     from lightclaw.tools import ToolRegistry
-
-DEFAULT_SYSTEM = (
-    "You are an assistant that solves the user's task with the tools provided. Each turn, reply "
-    "with exactly one JSON action: "
-    '{"kind": "tool_call", "tool": NAME, "arguments": {...}} (a list of these for parallel calls), '
-    '{"kind": "ask_user", "question": TEXT} or {"kind": "final_answer", "content": ANSWER}. '
-    "Tool results and errors come back as observations; fix errors and go on."
-)
 
 
 def system_prompt(task: Task) -> str:
@@ -302,12 +296,8 @@ def _correcting(st: _State, raw: RawOutput, actions: Sequence[Any]) -> int | Non
 
 
 def _result_message(rec: CallRecord) -> ToolResultMessage:
-    if rec.error_type is None:
-        content = format_output(rec.output)
-    else:
-        content = f"error ({rec.error_type.value}): {rec.error_message}"
     return ToolResultMessage(
-        call_id=rec.call_id, tool=rec.tool, content=content, error_type=rec.error_type
+        call_id=rec.call_id, tool=rec.tool, content=result_text(rec), error_type=rec.error_type
     )
 
 

@@ -16,7 +16,7 @@ from lightclaw.cli.main import build_parser
 pytest.importorskip("torch", reason="needs the train extra (./dev test installs it)")
 pytest.importorskip("trl", reason="needs the train extra (./dev test installs it)")
 
-from traincheck_data import export_dir
+from traincheck_data import export_dir, seal
 
 from lightclaw.cli import traincheck as cli
 
@@ -71,6 +71,7 @@ def test_a_trainer_without_its_file_is_noted_not_run(tmp_path: Path, cache: None
     root = export_dir(tmp_path / "out")
     (root / "dpo_train.jsonl").unlink()
     (root / "grpo_train.jsonl").unlink()
+    seal(root, {"sft_train.jsonl": "trl-sft"})
     code = cli.run(_args(root, tmp_path / "report.json", steps=1))
     report = json.loads((tmp_path / "report.json").read_text())
     assert [t["trainer"] for t in report["training"]] == ["SFTTrainer"]

@@ -2,8 +2,9 @@
 
 A tiny Llama (2 layers, hidden 64, random init) is built locally around SmolLM2's tokenizer, with
 TRL's tool-aware Qwen2.5 chat template, and trained on the CPU for N steps with SFTTrainer,
-DPOTrainer and GRPOTrainer (reward: :data:`lightclaw.rewards.lightclaw_reward`). Each run must give
-finite losses and change the model's parameters. Needs the ``train`` extra (torch, TRL).
+DPOTrainer and GRPOTrainer (reward: :data:`lightclaw.rewards.lightclaw_reward`) on the train
+split. Each run must give finite losses and change the model's parameters; SFT and DPO are then
+evaluated on the test split of the same format (a finite eval loss). Needs the ``train`` extra.
 """
 
 from __future__ import annotations
@@ -16,19 +17,22 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lightclaw.errors import UserError
-from lightclaw.export.traincheck_formats import Kind
-from lightclaw.export.traincheck_render import INSTALL_HINT, tool_template
-
-if TYPE_CHECKING:
-    from lightclaw.export.traincheck import FileCheck, TrainCheckReport, TrainResult
+from lightclaw.export.tokenizer import INSTALL_HINT, tool_template
+from lightclaw.traincheck.formats import Kind
+from lightclaw.traincheck.report import FileCheck, TrainCheckReport, TrainResult
 
 BATCH = 2
 GENERATIONS = 8
 """GRPO samples per prompt: enough that the warmed-up model's rewards differ within a group."""
-WARMUP_LOSS = 0.1
+MIN_COMPLETION = 48
+"""GRPO's generation budget (tokens) at least; longer when an oracle completion needs more (a
+clipped tool call does not parse, so every completion would score alike)."""
+WARMUP_LOSS = 0.05
+WARMUP_START = 1.0
+WARMUP_CHECK = 10
 WARMUP_MAX_STEPS = 300
 COLUMNS = {
     Kind.SFT: ("messages", "tools"),
@@ -74,19 +78,24 @@ def tiny_model(tokenizer: Any, seed: int = 0) -> Any:
     return LlamaForCausalLM(config)
 
 
-def _pick(report: TrainCheckReport, kind: Kind) -> FileCheck | None:
-    """The first valid file of ``kind``, a train split first."""
+def _pick(report: TrainCheckReport, kind: Kind, split: str = "train") -> FileCheck | None:
+    """The first valid file of ``kind`` whose name says ``split`` (for training, any valid file
+    when none does)."""
     usable = [f for f in report.files if f.kind == kind.value and f.ok and f.loaded]
-    usable.sort(key=lambda f: ("train" not in Path(f.path).name, f.path))
-    return usable[0] if usable else None
+    usable.sort(key=lambda f: (split not in Path(f.path).name, f.path))
+    if usable and (split == "train" or split in Path(usable[0].path).name):
+        return usable[0]
+    return None
 
 
-def _dataset(path: Path, kind: Kind, rows: int) -> Any:
+def _dataset(path: Path, kind: Kind, rows: int | None) -> Any:
+    """The first ``rows`` rows of ``path`` (all with None), with the columns the trainer reads."""
     from datasets import load_dataset
 
     builder = "parquet" if path.suffix == ".parquet" else "json"
     ds = load_dataset(builder, data_files=str(path), split="train", keep_in_memory=True)
-    ds = ds.select(range(min(rows, len(ds))))
+    if rows is not None:
+        ds = ds.select(range(min(rows, len(ds))))
     keep = COLUMNS[kind]
     if keep is not None:
         ds = ds.remove_columns([c for c in ds.column_names if c not in keep])
@@ -113,10 +122,64 @@ def _oracle_text(tokenizer: Any, row: dict[str, Any]) -> tuple[str, str]:
     return str(prompt), str(full)[len(str(prompt)) :]
 
 
-def warm_start(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> int:
+def _shortest(tokenizer: Any, ds: Any, n: int) -> list[int]:
+    """Indices of the ``n`` rows whose oracle completion is shortest (file order on ties): the
+    tiny model learns those reliably, so its sampled completions differ in reward."""
+    sizes = [
+        (len(tokenizer(_oracle_text(tokenizer, dict(row))[1])["input_ids"]), i)
+        for i, row in enumerate(ds)
+    ]
+    return sorted(i for _, i in sorted(sizes)[:n])
+
+
+def completion_budget(tokenizer: Any, rows: list[dict[str, Any]]) -> int:
+    """Tokens GRPO may generate: the longest oracle completion of ``rows`` and some slack."""
+    longest = max(
+        (len(tokenizer(_oracle_text(tokenizer, r)[1], add_special_tokens=False)["input_ids"])
+         for r in rows),
+        default=0,
+    )  # fmt: skip
+    return max(MIN_COMPLETION, longest + 16)
+
+
+def _rewards_differ(model: Any, tokenizer: Any, rows: list[dict[str, Any]], budget: int) -> bool:
+    """Sample :data:`GENERATIONS` completions per row as GRPO does (temperature 1, no top-k) and
+    say whether their rewards differ for some row (otherwise GRPO's advantages are all 0)."""
+    import torch
+
+    from lightclaw.rewards import lightclaw_reward
+
+    model.eval()
+    try:
+        for row in rows:
+            prompt, _ = _oracle_text(tokenizer, row)
+            ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+            with torch.no_grad():
+                out = model.generate(
+                    ids,
+                    do_sample=True,
+                    temperature=1.0,
+                    top_k=0,
+                    max_new_tokens=budget,
+                    num_return_sequences=GENERATIONS,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            texts = [tokenizer.decode(o[ids.shape[1] :], skip_special_tokens=True) for o in out]
+            completions = [[{"role": "assistant", "content": t}] for t in texts]
+            columns = {k: [v] * GENERATIONS for k, v in row.items() if k != "prompt"}
+            if len(set(lightclaw_reward(completions, **columns))) > 1:
+                return True
+        return False
+    finally:
+        model.train()
+
+
+def warm_start(model: Any, tokenizer: Any, rows: list[dict[str, Any]], budget: int) -> int:
     """Teach the random model the rows' oracle completions (plain torch, completion tokens only)
-    until its loss is below :data:`WARMUP_LOSS`, so GRPO's sampled completions differ in reward
-    (a random model's all score alike, and equal rewards give GRPO no gradient). Returns steps."""
+    until its sampled completions differ in reward (checked every :data:`WARMUP_CHECK` steps once
+    the loss is below :data:`WARMUP_START`) or its loss is below :data:`WARMUP_LOSS`. A random
+    model's completions all score alike, and so do a perfectly trained one's: equal rewards give
+    GRPO no gradient. Returns the steps taken."""
     import torch
 
     batch = []
@@ -137,13 +200,26 @@ def warm_start(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> int:
             total += float(loss.detach())
         optimizer.step()
         optimizer.zero_grad()
-        if total / len(batch) < WARMUP_LOSS:
+        mean = total / len(batch)
+        if mean < WARMUP_LOSS:
             return step
+        if mean < WARMUP_START and step % WARMUP_CHECK == 0:
+            torch.manual_seed(step)
+            if _rewards_differ(model, tokenizer, rows, budget):
+                return step
     return WARMUP_MAX_STEPS
 
 
 def _trainer(
-    kind: Kind, model: Any, tokenizer: Any, ds: Any, out: str, steps: int, max_length: int
+    kind: Kind,
+    model: Any,
+    tokenizer: Any,
+    ds: Any,
+    out: str,
+    steps: int,
+    max_length: int,
+    test: Any = None,
+    completion_tokens: int = MIN_COMPLETION,
 ) -> Any:
     import importlib
 
@@ -155,6 +231,7 @@ def _trainer(
         "output_dir": out,
         "max_steps": steps,
         "per_device_train_batch_size": BATCH,
+        "per_device_eval_batch_size": BATCH,
         "learning_rate": 1e-3,
         "use_cpu": True,
         "bf16": False,
@@ -167,7 +244,13 @@ def _trainer(
     }
     if kind is Kind.SFT:
         args = trl.SFTConfig(max_length=max_length, **common)
-        return trl.SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tokenizer)
+        return trl.SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=ds,
+            eval_dataset=test,
+            processing_class=tokenizer,
+        )
     if kind is Kind.DPO:
         args = trl.DPOConfig(max_length=max_length, **common)
         reference = tiny_model(tokenizer)  # same seed: the policy's starting point
@@ -176,10 +259,13 @@ def _trainer(
             ref_model=reference,
             args=args,
             train_dataset=ds,
+            eval_dataset=test,
             processing_class=tokenizer,
         )
     common["per_device_train_batch_size"] = GENERATIONS  # one prompt, GENERATIONS completions
-    args = trl.GRPOConfig(num_generations=GENERATIONS, max_completion_length=48, **common)
+    args = trl.GRPOConfig(
+        num_generations=GENERATIONS, max_completion_length=completion_tokens, **common
+    )
     return trl.GRPOTrainer(
         model=model,
         reward_funcs=lightclaw_reward,
@@ -190,12 +276,17 @@ def _trainer(
 
 
 def train_one(
-    kind: Kind, path: Path, tokenizer: Any, *, steps: int, max_length: int
+    kind: Kind,
+    path: Path,
+    tokenizer: Any,
+    *,
+    steps: int,
+    max_length: int,
+    eval_path: Path | None = None,
 ) -> TrainResult:
-    """Train ``steps`` steps of ``kind``'s trainer on ``path``; losses and parameter changes."""
+    """Train ``steps`` steps of ``kind``'s trainer on ``path``; losses and parameter changes;
+    with ``eval_path`` (SFT, DPO) also the trained model's loss on that file."""
     import torch
-
-    from lightclaw.export.traincheck import TrainResult
 
     start = time.perf_counter()
     model = tiny_model(tokenizer)
@@ -206,14 +297,24 @@ def train_one(
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="lightclaw-train-") as out, _quiet():
         try:
-            ds = _dataset(path, kind, rows=steps * BATCH)
-            if kind is Kind.GRPO:
-                warm_start(
-                    model, tokenizer, [dict(r) for r in ds.select(range(min(steps, len(ds))))]
-                )
+            ds = _dataset(path, kind, rows=None if kind is Kind.GRPO else steps * BATCH)
+            budget = MIN_COMPLETION
+            if kind is Kind.GRPO:  # one prompt per step: exactly the prompts it warmed up on
+                ds = ds.select(_shortest(tokenizer, ds, steps))
+                warm = [dict(r) for r in ds]
+                budget = completion_budget(tokenizer, warm)
+                warm_start(model, tokenizer, warm, budget)
                 before = {name: p.detach().clone() for name, p in model.named_parameters()}
-            trainer = _trainer(kind, model, tokenizer, ds, out, steps, max_length)
+            test = None
+            if eval_path is not None and kind is not Kind.GRPO:
+                result.eval_file = eval_path.name
+                test = _dataset(eval_path, kind, rows=2 * BATCH)
+            trainer = _trainer(
+                kind, model, tokenizer, ds, out, steps, max_length, test, completion_tokens=budget
+            )
             trainer.train()
+            if test is not None:
+                result.eval_loss = float(trainer.evaluate()["eval_loss"])
         except Exception as exc:  # report what the trainer said; train-check then fails
             result.error = (
                 f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
@@ -268,8 +369,18 @@ def _train_each(
         if picked is None:
             report.notes.append(f"{name}: no valid {kind.value} file to train on")
             continue
+        test = _pick(report, kind, "test") if kind is not Kind.GRPO else None
         if progress:
             progress(f"training {steps} {name} step(s) on {picked.path}")
-        result = train_one(kind, root / picked.path, trained, steps=steps, max_length=max_length)
-        results.append(result.model_copy(update={"file": picked.path}))
+        result = train_one(
+            kind,
+            root / picked.path,
+            trained,
+            steps=steps,
+            max_length=max_length,
+            eval_path=root / test.path if test is not None and test is not picked else None,
+        )
+        evaluated = test.path if test is not None and result.eval_file else None
+        update = {"file": picked.path, "eval_file": evaluated}
+        results.append(result.model_copy(update=update))
     return results

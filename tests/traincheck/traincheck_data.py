@@ -8,7 +8,9 @@ from typing import Any
 
 from lightclaw.export.dpo import DpoRow
 from lightclaw.export.grpo import GrpoRow
+from lightclaw.export.manifest import write_manifest
 from lightclaw.export.rows import SftRow
+from lightclaw.export.writers import FileReport
 
 WEATHER = {
     "type": "function",
@@ -141,9 +143,29 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+FORMATS = {
+    "sft_train.jsonl": "trl-sft",
+    "dpo_train.jsonl": "trl-dpo",
+    "grpo_train.jsonl": "trl-grpo",
+}
+
+
+def seal(root: Path, formats: dict[str, str] | None = None) -> Path:
+    """Write the manifest of the data files under ``root`` (as an export does, last)."""
+    reports = []
+    for name, fmt in (formats or FORMATS).items():
+        path = root / name
+        if path.is_file():
+            rows = sum(1 for line in path.read_bytes().splitlines() if line.strip())
+            reports.append(FileReport(path=name, format=fmt, config=fmt, split="train", rows=rows))
+    write_manifest(root, reports)
+    return root
+
+
 def export_dir(root: Path, n: int = 4) -> Path:
-    """``sft_train.jsonl``, ``dpo_train.jsonl`` and ``grpo_train.jsonl`` with ``n`` rows each."""
+    """``sft_train.jsonl``, ``dpo_train.jsonl`` and ``grpo_train.jsonl`` with ``n`` rows each,
+    and their manifest."""
     write_jsonl(root / "sft_train.jsonl", [sft_row(i) for i in range(n)])
     write_jsonl(root / "dpo_train.jsonl", [dpo_row(i) for i in range(n)])
     write_jsonl(root / "grpo_train.jsonl", [grpo_row(i) for i in range(n)])
-    return root
+    return seal(root)
