@@ -61,11 +61,6 @@ def _not_executed(place: Place, out: Outcome) -> None:
     assert not (place.work / "pwned").exists(), "the YAML tag ran a command"
 
 
-def _unjudged(place: Place, out: Outcome) -> None:
-    """The collect summary shows an episode whose verifier failed as unjudged, not as 0/1."""
-    assert "unjudged" in out.out, out.out[-2000:]
-
-
 TASK_FILES = [
     task_file("B01", "bad_json.jsonl", GOOD + '{"id": "x", oops}\n', says=r"bad_json\.jsonl:2: invalid JSON"),
     task_file("B02", "missing_prompt.jsonl", task_line(prompt=None), says=r"missing_prompt\.jsonl:1: field 'prompt': Field required"),
@@ -175,17 +170,20 @@ def verifier_task(case_id: str, exit: int = 0, says: str = "", **task: object) -
             "def says_yes(task, episode):\n    return 'yes'\n"
         ),
     }
-    after = _unjudged if exit == 0 else None
-    return Case(case_id, collect("verified.jsonl"), exit, says, files=files, writes=exit == 0, after=after)  # fmt: skip
+    return Case(case_id, collect("verified.jsonl"), exit, says, files=files, writes=exit == 0)  # fmt: skip
 
 
 PYTHON: dict[str, object] = {"answer_match": "python", "expected_answer": None, "tolerance": None}
+# A verifier that fails on the task's own oracle solution is a broken task file: rejected at load
+# with file:line, before anything runs (a verifier failing only on some answers records those
+# episodes as unjudged: tests/cli/test_run_summary.py).
+BROKEN = r"verified.jsonl:1: task 'verified': its oracle solution fails its own verifier: verifier failure"
 VERIFIERS = [
-    verifier_task("V01", 0, "", verifier="@WORK@/verifiers.py:raises", **PYTHON),
-    verifier_task("V02", 0, "", verifier="@WORK@/verifiers.py:says_yes", **PYTHON),
-    verifier_task("V03", 0, "", verifier="no_such_module_xyz:check", **PYTHON),
+    verifier_task("V01", 2, BROKEN + r".*RuntimeError: verifier exploded", verifier="@WORK@/verifiers.py:raises", **PYTHON),
+    verifier_task("V02", 2, BROKEN + r".*returned str", verifier="@WORK@/verifiers.py:says_yes", **PYTHON),
+    verifier_task("V03", 2, BROKEN + r".*no_such_module_xyz", verifier="no_such_module_xyz:check", **PYTHON),
     verifier_task("V04", 2, "a 'verifier' is used only with answer_match 'python'", verifier="@WORK@/verifiers.py:raises"),
-    verifier_task("V05", answer_match="regex", expected_answer="(["),
+    verifier_task("V05", 2, BROKEN, answer_match="regex", expected_answer="(["),
 ]  # fmt: skip
 
 CASES: dict[str, Case] = {

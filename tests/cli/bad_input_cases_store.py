@@ -14,6 +14,8 @@ from pathlib import Path
 from bad_input_cases import ORACLE, TINY, collect
 from bad_input_corpus import GOOD, ROOT, Case, Outcome, Place
 
+from lightclaw.schema import FORMAT_VERSION
+
 Prepare = Callable[[Place], None]
 
 
@@ -31,7 +33,8 @@ def on_store(sql: str) -> Prepare:
 
 
 NEWER = on_store("PRAGMA user_version = 99;")
-NEWER_FORMAT = on_store("UPDATE meta SET value = '2' WHERE key = 'format_version';")
+NEWER_RECORDS = FORMAT_VERSION + 1  # a record format this LightClaw does not know yet
+NEWER_FORMAT = on_store(f"UPDATE meta SET value = '{NEWER_RECORDS}' WHERE key = 'format_version';")
 
 
 def replace_store(content: bytes | None = None, sql: str | None = None) -> Prepare:
@@ -144,8 +147,8 @@ def broken_parquet_export(place: Place) -> None:
 STORES = [
     Case("D01", ("runs", "list"), 2, r"written by a newer LightClaw \(store schema 99", prepare=NEWER),
     Case("D01b", collect("tiny.jsonl"), 2, r"written by a newer LightClaw \(store schema 99", files=TINY, prepare=NEWER),
-    Case("D02", ("runs", "list"), 2, r"written by a newer LightClaw \(record format 2", prepare=NEWER_FORMAT),
-    Case("D02b", ("export", "--out", "@WORK@/out"), 2, r"\(record format 2", prepare=NEWER_FORMAT, after=nothing_left("out")),
+    Case("D02", ("runs", "list"), 2, rf"written by a newer LightClaw \(record format {NEWER_RECORDS}", prepare=NEWER_FORMAT),
+    Case("D02b", ("export", "--out", "@WORK@/out"), 2, rf"\(record format {NEWER_RECORDS}", prepare=NEWER_FORMAT, after=nothing_left("out")),
     Case("D03", ("runs", "list"), 2, "is not a LightClaw database", prepare=replace_store(b"just some text\n" * 100)),
     Case("D03b", collect("tiny.jsonl"), 2, "is not a LightClaw database", files=TINY, prepare=replace_store(b"just some text\n" * 100)),
     Case("D04", ("runs", "list"), 0, prepare=replace_store(b""), writes=True),

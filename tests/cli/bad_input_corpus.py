@@ -31,15 +31,6 @@ CORPUS = Path(__file__).with_name("bad_inputs.md")
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 180  # seconds: a guard against a run that never ends, not a speed check
 
-OWNED_ELSEWHERE = frozenset(
-    {
-        # fixed on other branches of issue 8; the lead removes an id once its branch is merged
-        "B13",  # oracle fails its own verifier: rejected at load (judge)
-        "F02", "F03", "F04", "F09",  # nothing to export leaves no empty directory (exports)
-        "F10", "F13", "G02", "G06", "K7",  # exports
-    }
-)  # fmt: skip
-"""Cases whose expected behaviour another helper's branch delivers: they fail here until merged."""
 EXTRA = ("BF01", "BF02")
 """Cases issue 8 adds to the corpus file's rows."""
 SPECIAL = (

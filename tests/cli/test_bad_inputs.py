@@ -2,8 +2,7 @@
 
 Every case asserts the exit code, exactly one line on stderr starting ``lightclaw: error:`` for a
 failure, no traceback anywhere, and an unchanged store (sha256) — or, where the command may write,
-that nothing already recorded was lost. Cases in ``OWNED_ELSEWHERE`` are fixed on other branches of
-issue 8 and fail here until those are merged. The cases are in bad_input_cases.py (user input),
+that nothing already recorded was lost. The cases are in bad_input_cases.py (user input),
 bad_input_cases_store.py (stores, homes, exports) and bad_input_flows.py (mounts and signals); the
 selected ones run at once on all CPUs, then each test checks its own.
 """
@@ -18,7 +17,6 @@ from bad_input_cases import CASES as INPUT_CASES
 from bad_input_cases_store import CASES as STORE_CASES
 from bad_input_corpus import (
     EXTRA,
-    OWNED_ELSEWHERE,
     SPECIAL,
     Case,
     Corpus,
@@ -44,7 +42,6 @@ def test_every_row_id_of_the_corpus_is_a_case() -> None:
     assert set(ids) | set(EXTRA) == set(ALL)
     assert set(SPECIAL_CASES) == set(SPECIAL)
     assert len(ALL) == len(INPUT_CASES) + len(STORE_CASES) + len(SPECIAL_CASES)
-    assert set(ALL) >= OWNED_ELSEWHERE
 
 
 @pytest.mark.parametrize("case_id", sorted(ALL))
@@ -61,12 +58,6 @@ def test_bad_input(case_id: str, corpus: Corpus, request: pytest.FixtureRequest)
         if isinstance(case, Case):
             assert result is not None
             verify(case, place, result)
-    except AssertionError as exc:
-        if case_id in OWNED_ELSEWHERE:
-            raise AssertionError(
-                f"[{case_id} is fixed on another branch of issue 8] {exc}"
-            ) from exc
-        raise
     finally:
         if isinstance(case, Case):
             case.clean(place)

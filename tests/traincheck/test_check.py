@@ -111,13 +111,15 @@ def test_invalid_rows_are_counted_with_their_line_and_fail_the_check(
     assert not f.ok and not report.ok
 
 
-def test_a_file_changed_after_the_export_is_reported(
+def test_a_file_changed_after_the_export_is_refused_or_reported(
     tmp_path: Path, traincheck_cache: Path
 ) -> None:
     root = export_dir(tmp_path / "out")
     with (root / "sft_train.jsonl").open("a") as fh:
         fh.write(json.dumps(sft_row(9)) + "\n")
-    report = train_check(root, max_length=4096)
+    with pytest.raises(UserError, match=r"sft_train.jsonl: changed since export .*--allow-changed"):
+        train_check(root, max_length=4096)
+    report = train_check(root, max_length=4096, allow_changed=True)
     f = _file(report, "sft_train.jsonl")
     assert f.changed is not None and "changed since export" in f.changed
     assert (f.rows, f.manifest_rows) == (5, 4) and not f.ok and not report.ok

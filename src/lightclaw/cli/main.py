@@ -143,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps", type=int, default=0, help="also run N real SFT/DPO/GRPO steps on a tiny model"
     )
     train_check.add_argument("--json", metavar="PATH", type=Path, help="also write the report")
+    train_check.add_argument(
+        "--allow-changed",
+        action="store_true",
+        help="check files that changed since the export (default: refuse such an export)",
+    )
 
     check = sub.add_parser("check", help="run the core suite and verify LightClaw's invariants")
     check.add_argument("--seed", type=int, default=0)

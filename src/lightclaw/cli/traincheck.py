@@ -3,7 +3,8 @@
 Exit 0 when every file matches the manifest, is valid, loads unchanged, renders under every
 template without an error and with at least one template that keeps its tool calls, when every
 config of the data card loads with all its splits, and when every training run has a finite loss
-and changed parameters; 1 otherwise. An interrupted export (no complete manifest) exits 2.
+and changed parameters; 1 otherwise. An interrupted export (no complete manifest) and an export
+whose files changed since it was written (unless ``--allow-changed``) exit 2 with one line.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         steps=args.steps,
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+        allow_changed=args.allow_changed,
     )
     files = Table(title=f"train-check {report.directory}", title_justify="left")
     for col in ("file", "format", "rows", "invalid", "loaded", "altered", "ok"):

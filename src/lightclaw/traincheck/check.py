@@ -297,14 +297,25 @@ def train_check(
     max_length: int = 2048,
     steps: int = 0,
     progress: Callable[[str], None] | None = None,
+    allow_changed: bool = False,
 ) -> TrainCheckReport:
     """Check every data file of the export ``directory``; with ``steps`` > 0 also train each
-    TRL trainer (and evaluate it on the test split)."""
+    TRL trainer (and evaluate it on the test split).
+
+    A file that differs from what the export wrote (its manifest's size and sha256) is refused
+    with one line, unless ``allow_changed``: then each file is checked and reported as it is."""
     root = Path(directory)
     if max_length < 1 or steps < 0:
         raise UserError("--max-length must be at least 1 and --steps at least 0")
     manifest = read_manifest(root)
     changed = changed_files(root, manifest)
+    if changed and not allow_changed:
+        first, what = next(iter(changed.items()))
+        more = f" (and {len(changed) - 1} more file(s))" if len(changed) > 1 else ""
+        raise UserError(
+            f"{root / first}: {what}{more}; this is not the export LightClaw wrote: export "
+            "again, or pass --allow-changed to check the edited files as they are"
+        )
     tokenizer = load_tokenizer()
     checks = []
     for path, fmt, rows in _data_files(root, manifest):
