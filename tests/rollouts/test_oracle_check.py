@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lightclaw.errors import TaskFileError
-from lightclaw.rollouts.collect import start_run
+from lightclaw.rollouts.collect import collect, start_run
 from lightclaw.store import Store
 from lightclaw.suites.bfcl import load_bfcl
 from lightclaw.suites.loader import get_suite
@@ -71,14 +72,24 @@ def test_an_oracle_that_never_answers_is_rejected(tmp_path: Path) -> None:
     assert info.value.line == 1 and "model_error" in str(info.value)
 
 
-def test_bfcl_questions_whose_oracle_cannot_pass_are_rejected(tmp_path: Path) -> None:
-    # docs/bfcl.md: two parallel_multiple answers break their own docs' types
+def test_bfcl_questions_whose_own_answer_cannot_pass_are_left_out_and_recorded(
+    tmp_path: Path,
+) -> None:
+    # docs/bfcl.md: two parallel_multiple answers break their own docs' types (upstream data the
+    # user cannot fix): the run leaves them out, says which and why, and collects the rest
     path = BFCL / "BFCL_v4_parallel_multiple.json"
     suite = load_bfcl(path)
-    with Store(tmp_path / "lc.db") as store, pytest.raises(TaskFileError) as info:
-        start_run(store, f"bfcl:{path}", ["scripted:oracle"])
-    assert info.value.line == suite.lines["parallel_multiple_21"]
-    assert "parallel_multiple_21" in str(info.value)
+    with Store(tmp_path / "lc.db") as store:
+        run = start_run(store, f"bfcl:{path}", ["scripted:oracle"])
+        left_out = store.get_run(run.id).config.left_out
+        assert set(left_out) == {"parallel_multiple_21", "parallel_multiple_94"}
+        line = suite.lines["parallel_multiple_21"]
+        assert left_out["parallel_multiple_21"].startswith(f"{path.resolve()}:{line}: ")
+        snapshot = {s.task.id for s in store.run_tasks(run.id)}
+        assert snapshot == {t.id for t in suite.tasks} - set(left_out)
+        asyncio.run(collect(store, run, show_progress=False))
+        episodes = list(store.iter_episodes(run.id))
+    assert len(episodes) == len(suite.tasks) - 2 and all(e.success for e in episodes)
 
 
 def test_a_whole_bfcl_file_whose_oracles_pass_is_collected(tmp_path: Path) -> None:

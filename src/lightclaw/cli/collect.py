@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from rich.markup import escape
 
@@ -72,6 +73,14 @@ def collect(args: argparse.Namespace) -> int:
                 trials=args.trials,
                 seed=args.seed,
                 reward_weights=_weights(args),
+            )
+        if run.config.left_out:
+            first = next(iter(run.config.left_out.values()))
+            print(
+                f"lightclaw: note: {len(run.config.left_out)} question(s) left out of run "
+                f"{run.id} because their own answer cannot pass (first: {first}); the run's "
+                "config lists them all",
+                file=sys.stderr,
             )
         n = asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
         out = console()

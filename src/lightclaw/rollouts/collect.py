@@ -76,11 +76,13 @@ def start_run(
     if trials < 1:
         raise UserError(f"--trials must be at least 1 (got {trials})")
     suite = load_suite(suite_spec)
-    check_oracles(suite)  # a task whose oracle fails its own verifier is rejected (file:line)
     policies = [resolve_policy(spec)[0] for spec in policy_specs]
     if not policies:
         raise UserError("give at least one --policy, e.g. --policy scripted:oracle")
     weights = resolve_weights(reward_weights)  # unknown names fail here, before anything is written
+    # a task whose oracle fails its own verifier is rejected (file:line), or left out of a
+    # published benchmark's run
+    suite, left_out = check_oracles(suite)
     registry = suite.registry_factory()
     run = Run(
         id=new_id("run"),
@@ -98,6 +100,7 @@ def start_run(
             feedback=feedback,
             suite_file=suite.source,
             suite_sha256=suite.sha256,
+            left_out=left_out,
         ),
         code_version=__version__,
         status="incomplete",

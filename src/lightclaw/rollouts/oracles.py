@@ -10,6 +10,7 @@ the check stays fast (one event loop, no I/O).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lightclaw.errors import TaskFileError
@@ -37,27 +38,44 @@ async def oracle_failure(task: Task, registry: ToolRegistry) -> str | None:
     return verdict.message
 
 
-def check_oracles(suite: Suite) -> None:
-    """Reject (``TaskFileError`` with file:line) the first task of a file-backed suite whose
-    oracle solution does not pass its own verifier; built-in suites are left alone."""
+def check_oracles(suite: Suite) -> tuple[Suite, dict[str, str]]:
+    """The suite to collect, and the tasks left out of it (task id -> why).
+
+    A task of a user's file whose oracle solution does not pass its own verifier is rejected
+    (``TaskFileError`` with file:line: the user fixes the file). A question of a published
+    benchmark (``suite.published``: BFCL) whose own answer cannot pass is left out of the run,
+    recorded with its reason; the user cannot fix upstream data. Built-in suites are checked by
+    their own tests and returned as they are.
+    """
     if suite.source is None:
-        return
+        return suite, {}
     source = suite.source
 
-    async def first_failure() -> tuple[Task, str] | None:
+    async def failures() -> list[tuple[Task, str]]:
         shared = suite.registry_factory()
+        found = []
         for task in suite.tasks:
             reason = await oracle_failure(task, suite.registry_for(task, shared))
             if reason is not None:
-                return task, reason
-        return None
+                found.append((task, reason))
+                if not suite.published:
+                    break  # the first one is reported
+        return found
 
-    found = blocking(first_failure())
-    if found is not None:
-        task, reason = found
+    failed = blocking(failures())
+    if failed and not suite.published:
+        task, reason = failed[0]
         raise TaskFileError(
             source,
             suite.lines.get(task.id),
             None,
             f"task {task.id!r}: its oracle solution fails its own verifier: {reason}",
         )
+    left_out = {
+        task.id: f"{source}:{suite.lines.get(task.id, '?')}: {reason}"
+        for task, reason in failed
+    }
+    if len(left_out) == len(suite.tasks):
+        raise TaskFileError(source, None, None, "no question's own answer passes its verifier")
+    kept = tuple(task for task in suite.tasks if task.id not in left_out)
+    return replace(suite, tasks=kept), left_out

@@ -129,6 +129,9 @@ class RunConfig(_Record):
     """The absolute path of the task (or BFCL question) file, for suites loaded from a file."""
     suite_sha256: str | None = None
     """The sha256 of that file's bytes at collection: a later edit is detected, never used."""
+    left_out: dict[str, str] = Field(default_factory=dict)
+    """Questions of a published benchmark (BFCL) left out of the run because their own answer
+    cannot pass their verifier: task id -> why (see docs/bfcl.md)."""
 
 
 class ToolSchemaRecord(_Record):

@@ -275,6 +275,7 @@ def load_bfcl(path: Path | str, answers: Path | str | None = None) -> Suite:
         sha256=digest.hexdigest(),
         lines=lines,
         tool_docs=lambda task: own_docs.get(task.id),
+        published=True,
     )
 
 

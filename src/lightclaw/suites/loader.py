@@ -333,6 +333,9 @@ class Suite:
     """Task id -> the line of the file that defines it (for errors that name file:line)."""
     tool_docs: Callable[[Task], list[dict[str, Any]] | None] = lambda task: None
     """The tool docs a task brings with it (BFCL function docs), kept in the run's snapshot."""
+    published: bool = False
+    """Tasks of a published benchmark (BFCL) that the user cannot fix: a question whose own
+    answer cannot pass is left out of a run (and recorded in its config), not refused."""
 
     def registry_for(self, task: Task, shared: ToolRegistry) -> ToolRegistry:
         """The registry ``task`` runs against: its own if the suite has one, else ``shared``."""
