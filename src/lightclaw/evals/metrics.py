@@ -40,7 +40,7 @@ from lightclaw.evals.stats import (
     pass_at_k,
     pass_hat_k,
 )
-from lightclaw.schema.errors import ErrorType
+from lightclaw.schema.errors import CALL_ERRORS, ErrorType
 from lightclaw.schema.trajectory import RunSource
 from lightclaw.store import Store
 from lightclaw.store.queries import GroupCounts, metric_counts
@@ -49,18 +49,6 @@ from lightclaw.verify.corrections import DEFINITIONS
 GroupKey = Literal["suite", "policy", "source", "run"]
 GROUP_KEYS: tuple[GroupKey, ...] = get_args(GroupKey)
 DEFAULT_GROUP_BY: tuple[GroupKey, ...] = ("suite", "policy", "source")
-# Errors that only a failed tool call gives a step (the executor's vocabulary). A step that
-# also holds a failed GUI action is named by its call error: call errors rank first.
-CALL_ERRORS: frozenset[ErrorType] = frozenset(
-    {
-        ErrorType.UNKNOWN_TOOL,
-        ErrorType.WRONG_ARGS,
-        ErrorType.TOOL_ERROR,
-        ErrorType.TIMEOUT,
-        ErrorType.POLICY_BLOCKED,
-        ErrorType.REDUNDANT_CALL,
-    }
-)
 
 
 class Rate(BaseModel):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
-from lightclaw.schema.errors import RUNTIME_ERRORS
+from lightclaw.schema.errors import CALL_ERRORS, RUNTIME_ERRORS
 from lightclaw.verify.corrections import judge_corrections
 
 if TYPE_CHECKING:
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from lightclaw.schema import Episode
 
 GroupKey = tuple[str, str, str]  # suite, policy, source
-CALL_ERROR_NAMES = frozenset(
-    {"unknown_tool", "wrong_args", "tool_error", "timeout", "policy_blocked", "redundant_call"}
-)
 
 
 def recount(
@@ -50,7 +47,7 @@ def recount(
             c["invalid_format"] += error == "invalid_format"
             if step.calls:
                 c["tool_steps"] += 1
-                c["tool_failed"] += error in CALL_ERROR_NAMES
+                c["tool_failed"] += error in CALL_ERRORS
                 c["wrong_args"] += error == "wrong_args"
         verdicts = {step.index: step.judged_correct for step in ep.steps}
         attempted, corrections = judge_corrections(ep.steps, verdicts, ep.success)

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lightclaw import __version__
 from lightclaw.errors import UserError
@@ -251,21 +251,14 @@ def evaluate(task: Task, episode: Episode, weights: Mapping[str, float]) -> Verd
     return assess(task, episode, weights).verdict
 
 
-def collect_sync(
-    store: Store,
-    run: Run,
-    *,
-    concurrency: int = 8,
-    show_progress: bool | None = None,
-    on_episode: Callable[[Episode], None] | None = None,
-) -> int:
+class CollectOptions(TypedDict, total=False):
+    """The keyword options of :func:`collect`."""
+
+    concurrency: int
+    show_progress: bool | None
+    on_episode: Callable[[Episode], None] | None
+
+
+def collect_sync(store: Store, run: Run, **options: Unpack[CollectOptions]) -> int:
     """Blocking wrapper of :func:`collect` (starts its own event loop)."""
-    return asyncio.run(
-        collect(
-            store,
-            run,
-            concurrency=concurrency,
-            show_progress=show_progress,
-            on_episode=on_episode,
-        )
-    )
+    return asyncio.run(collect(store, run, **options))

@@ -72,8 +72,7 @@ def check_oracles(suite: Suite) -> tuple[Suite, dict[str, str]]:
             f"task {task.id!r}: its oracle solution fails its own verifier: {reason}",
         )
     left_out = {
-        task.id: f"{source}:{suite.lines.get(task.id, '?')}: {reason}"
-        for task, reason in failed
+        task.id: f"{source}:{suite.lines.get(task.id, '?')}: {reason}" for task, reason in failed
     }
     if len(left_out) == len(suite.tasks):
         raise TaskFileError(source, None, None, "no question's own answer passes its verifier")

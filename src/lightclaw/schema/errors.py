@@ -42,6 +42,18 @@ RUNTIME_ERRORS: frozenset[ErrorType] = frozenset(
     }
 )
 JUDGED_ERRORS: frozenset[ErrorType] = frozenset(set(ErrorType) - RUNTIME_ERRORS)
+CALL_ERRORS: frozenset[ErrorType] = frozenset(
+    {
+        ErrorType.UNKNOWN_TOOL,
+        ErrorType.WRONG_ARGS,
+        ErrorType.TOOL_ERROR,
+        ErrorType.TIMEOUT,
+        ErrorType.POLICY_BLOCKED,
+        ErrorType.REDUNDANT_CALL,
+    }
+)
+"""Errors that only a failed tool call gives a step (the executor's vocabulary). A step that also
+holds a failed GUI action is named by its call error: call errors rank first."""
 
 # Severity when several calls of one step fail: the step keeps the first in this order.
 ERROR_PRIORITY: tuple[ErrorType, ...] = (

@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from lightclaw.errors import (
     EnvironmentFailure,
@@ -123,17 +123,23 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
         _tune(conn)
     except sqlite3.Error as exc:
-        conn.close()
         if _is_read_only_failure(exc) and path.is_file() and unwritable_reason(path):
+            conn.close()
             return _open_readonly(path, requested=False)
-        failure = store_failure(exc, path)
-        if failure is None:
-            raise
-        raise failure from exc
+        _close_and_raise(conn, exc, path)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _close_and_raise(conn: sqlite3.Connection, exc: sqlite3.Error, path: Path) -> NoReturn:
+    """Close a connection that failed to open and raise what the failure means for the user."""
+    conn.close()
+    failure = store_failure(exc, path)
+    if failure is None:
+        raise exc
+    raise failure from exc
 
 
 def _tune(conn: sqlite3.Connection) -> None:
@@ -187,11 +193,7 @@ def _open_readonly(path: Path, *, requested: bool) -> sqlite3.Connection:
             )
         _tune(conn)
     except sqlite3.Error as exc:
-        conn.close()
-        failure = store_failure(exc, path)
-        if failure is None:
-            raise
-        raise failure from exc
+        _close_and_raise(conn, exc, path)
     except BaseException:
         conn.close()
         raise
