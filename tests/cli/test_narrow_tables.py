@@ -169,3 +169,42 @@ def test_piped_demo_and_runs_show_at_80_columns(tmp_path: Path) -> None:
     shown = cli("runs", "show", run.id)
     assert_readable(shown)
     assert "scripted:overcorrector" in shown and "redundant_call 262" in shown
+
+
+def test_train_check_tables_fit() -> None:
+    from lightclaw.cli.traincheck import print_report_tables
+    from lightclaw.export.lengths import LimitCount, TokenLengths
+    from lightclaw.traincheck import FileCheck, TrainCheckReport
+    from lightclaw.traincheck.report import TemplateCheck
+
+    limit = LimitCount(trainer="TRL DPOTrainer", setting="DPOConfig.max_length", value=1024,
+                       source="trl", over=91, dropped=57, truncated=34)  # fmt: skip
+    lengths = TokenLengths(measured="all rows", rows=195, p50=977, p95=1780, max=2287,
+                           limits=[limit])  # fmt: skip
+    smollm2 = TemplateCheck(template="smollm2", tool_aware=False, rows_rendered=195,
+                            rows_checked=195, lost_tool_calls=195, lost_arguments=193,
+                            lost_tools=195, use_instead="qwen2.5-tools")  # fmt: skip
+    files = [
+        FileCheck(path="spa/progress_estimator_train.json", format="spa-rl-progress",
+                  kind="json", rows=263, loaded=263),
+        FileCheck(path="llamafactory/dpo_train.jsonl", format="llamafactory-ranking",
+                  kind="jsonl", rows=195, loaded=190, invalid=3, altered=2,
+                  templates=[smollm2], token_lengths=lengths),
+    ]  # fmt: skip
+    report = TrainCheckReport(directory="/tmp/export/run_01a2420e3a04ecb74c36",
+                              max_length=2048, files=files)  # fmt: skip
+    text = render(lambda out: print_report_tables(report, out))
+    assert_readable(text)
+    for whole in (
+        "spa/progress_estimator_train.json",
+        "llamafactory-ranking",
+        "263",
+        "977/1780/2287",
+        "DPOConfig.max_length=1024",
+        "qwen2.5-tools",
+        "3 invalid",
+        "2 altered",
+        "190 loaded",
+        "run_01a2420e3a04ecb74c36",
+    ):
+        assert whole in text, whole

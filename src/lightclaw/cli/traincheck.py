@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
-from lightclaw.cli.render import console
+from lightclaw.cli.render import console, print_lines, shown, table
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from lightclaw.traincheck import TrainCheckReport
 
 
@@ -33,31 +35,7 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda msg: print(msg, file=sys.stderr, flush=True),
         allow_changed=args.allow_changed,
     )
-    files = Table(title=f"train-check {report.directory}", title_justify="left")
-    for col in ("file", "format", "rows", "invalid", "loaded", "altered", "ok"):
-        files.add_column(col)
-    for f in report.files:
-        files.add_row(
-            f.path,
-            f.format or "?",
-            str(f.rows),
-            str(f.invalid),
-            "-" if f.loaded is None else str(f.loaded),
-            str(f.altered),
-            "yes" if f.ok else "[red]NO[/red]",
-        )
-    out.print(files)
-    templates = Table(title="chat templates (rendered on every row)", title_justify="left")
-    for col in ("file", "template", "verdict"):
-        templates.add_column(col)
-    for f in report.files:
-        for t in f.templates:
-            style = "" if t.usable else ("red" if t.render_errors else "yellow")
-            verdict = f"[{style}]{t.verdict}[/{style}]" if style else t.verdict
-            templates.add_row(f.path, t.template, verdict)
-    if templates.row_count:
-        out.print(templates)
-    _print_lengths(report)
+    print_report_tables(report, out)
     for f in report.files:
         lines = [*f.examples, *f.notes, *(e for t in f.templates for e in t.errors)]
         for what in (f.changed, f.unreadable, f.load_error and f"load failed: {f.load_error}"):
@@ -88,25 +66,48 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _print_lengths(report: TrainCheckReport) -> None:
-    table = Table(
-        title="tokens per row (SmolLM2 tokenizer, qwen2.5-tools template) and default limits",
-        title_justify="left",
-    )
-    for col in ("file", "p50", "p95", "max", "limit", "over", "dropped", "truncated"):
-        table.add_column(col)
+def print_report_tables(report: TrainCheckReport, out: Console) -> None:
+    """Files, chat templates and token lengths, readable at 80 columns (paths never cut)."""
+    print_lines(out, "train-check ", [shown(Path(report.directory))])
+    widest = max((len(f.path) for f in report.files), default=4)  # a path is never cut
+
+    def file_column(into: Table, title: str = "file") -> None:
+        into.add_column(title, min_width=widest, no_wrap=True)
+
+    files = table()
+    file_column(files)
+    formats = max((len(f.format or "?") for f in report.files), default=6)
+    files.add_column("format", min_width=formats, no_wrap=True)
+    files.add_column("rows", justify="right", no_wrap=True)
+    files.add_column("verdict", overflow="fold")
     for f in report.files:
-        t = f.token_lengths
-        if t is None:
+        problems = [f"{f.invalid} invalid"] if f.invalid else []
+        problems += [f"{f.altered} altered"] if f.altered else []
+        if f.loaded is not None and f.loaded != f.rows:
+            problems.append(f"{f.loaded} loaded")
+        verdict = "ok" if f.ok else "\n".join(["NO", *problems])  # one problem a line
+        files.add_row(f.path, f.format or "?", str(f.rows), verdict)
+    out.print(files)
+    templates = table("chat templates (rendered on every row)")
+    file_column(templates)
+    for col in ("template", "verdict"):
+        templates.add_column(col, overflow="fold")
+    for f in report.files:
+        for t in f.templates:
+            templates.add_row(f.path, t.template, t.verdict)
+    if templates.row_count:
+        out.print(templates)
+    lengths = table("tokens per row (SmolLM2 tokenizer, qwen2.5-tools template)")
+    file_column(lengths, "file / default limit")
+    for col in ("p50/p95/max", "over", "dropped", "cut"):
+        lengths.add_column(col, justify="right", overflow="fold")
+    for f in report.files:
+        n = f.token_lengths
+        if n is None:
             continue
-        for i, lim in enumerate(t.limits):
-            head = [f.path, str(t.p50), str(t.p95), str(t.max)] if i == 0 else ["", "", "", ""]
-            table.add_row(
-                *head,
-                f"{lim.setting}={lim.value}",
-                str(lim.over),
-                str(lim.dropped),
-                str(lim.truncated),
-            )
-    if table.row_count:
-        console().print(table)
+        lengths.add_row(f.path, f"{n.p50}/{n.p95}/{n.max}", "", "", "")
+        for lim in n.limits:
+            lengths.add_row(f"  {lim.setting}={lim.value}", "", str(lim.over), str(lim.dropped),
+                            str(lim.truncated))  # fmt: skip
+    if lengths.row_count:
+        out.print(lengths)
