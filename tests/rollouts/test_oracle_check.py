@@ -114,3 +114,21 @@ def test_the_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"lightclaw: error: {path.resolve()}:2: task 'bad'")
+
+
+def test_collect_notes_and_runs_show_lists_the_questions_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lightclaw.cli.main import main
+
+    monkeypatch.setenv("LIGHTCLAW_HOME", str(tmp_path / "home"))
+    path = BFCL / "BFCL_v4_parallel_multiple.json"
+    assert main(["collect", "--suite", f"bfcl:{path}", "--policy", "scripted:oracle"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("lightclaw: note: 2 question(s) left out of run ")
+    with Store(tmp_path / "home" / "lightclaw.db") as store:
+        run_id = store.list_runs()[0].id
+    assert main(["runs", "show", run_id]) == 0
+    shown = capsys.readouterr().out
+    for task_id in ("parallel_multiple_21", "parallel_multiple_94"):
+        assert f"left out: {task_id}: " in shown

@@ -15,6 +15,7 @@ from lightclaw.store import Store
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from lightclaw.schema import RunConfig
     from lightclaw.store.summary import RunSummary
 
 
@@ -30,10 +31,25 @@ def runs(args: argparse.Namespace) -> int:
             f"status {run.status}  code {run.code_version}",
             markup=False,
         )
-        out.print(f"suite {run.suite}  config {run.config}", markup=False)
+        print_config(run.config, out)
         out.print(f"tools: {', '.join(f'{t.name}@{t.hash[:8]}' for t in run.tool_schemas)}")
         print_summary(store, run.id, out)
     return 0
+
+
+def print_config(config: RunConfig, out: Console) -> None:
+    """The run's plan, one setting a line (the defaults of a setting left out)."""
+    c = config
+    out.print(f"suite {c.suite}" + (f" ({c.suite_file}, sha256 {c.suite_sha256[:12]})"
+              if c.suite_file and c.suite_sha256 else ""), markup=False)  # fmt: skip
+    out.print(f"plan: {len(c.policies)} policies x {c.trials} trial(s), seed {c.seed}, "
+              f"protocol {c.protocol}" + (f" ({c.feedback} feedback)" if c.feedback else ""),
+              markup=False)  # fmt: skip
+    out.print(f"policies: {', '.join(c.policies)}", markup=False)
+    weights = ", ".join(f"{k} {v:g}" for k, v in c.reward_weights.items())
+    out.print(f"reward weights: {weights}", markup=False)
+    for task_id, why in c.left_out.items():
+        out.print(f"left out: {task_id}: {why}", markup=False)
 
 
 def print_runs(store_path: Path, rows: list[RunSummary], out: Console | None = None) -> None:
