@@ -104,8 +104,10 @@ def read_manifest(root: Path) -> ExportManifest:
     """The export's manifest; a :class:`UserError` (one line) when it is missing or incomplete,
     or when a file it lists is gone."""
     path = root / MANIFEST
+    if not root.exists():
+        raise UserError(f"export directory {root} does not exist")
     if not root.is_dir():
-        raise UserError(f"{root} is not a directory")
+        raise UserError(f"{root} is not a directory (train-check reads an export directory)")
     hint = "an interrupted export, or not a LightClaw export; run lightclaw export again"
     if not path.is_file():
         raise UserError(f"{root} is not a complete LightClaw export: no {MANIFEST} ({hint})")
