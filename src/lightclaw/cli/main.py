@@ -212,33 +212,12 @@ def _main(argv: Sequence[str] | None) -> int:
             if environmental is None:
                 raise
             raise environmental from exc
-        except Exception as exc:
-            translated = _store_failure(args, exc)
-            if translated is None:
-                raise
-            raise translated from exc
     except (UserError, EnvironmentFailure) as exc:
         print(f"lightclaw: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("lightclaw: interrupted; completed episodes are stored", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _store_failure(args: argparse.Namespace, exc: Exception) -> Exception | None:
-    """An SQLite error on the store that escaped the store's own translation (a query of a
-    reading connection), as the one-line error it means; None for anything else."""
-    import sqlite3
-
-    if not isinstance(exc, sqlite3.Error):
-        return None
-    from lightclaw.store import default_db_path
-    from lightclaw.store.migrate import store_failure
-
-    if args.command == "check" and not args.db:
-        return None  # a temporary store of LightClaw's own
-    path = Path(args.db) if args.command == "check" else default_db_path()
-    return store_failure(exc, path.expanduser().absolute())
 
 
 def _silence_stdout() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -30,6 +31,7 @@ from lightclaw.files import environment_failure, shown, unwritable_reason
 from lightclaw.schema.trajectory import FORMAT_VERSION
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 APPLICATION_ID = 1279487095  # "LClw", set by migration 0001
@@ -215,6 +217,22 @@ def _open_failure(path: Path, exc: OSError | sqlite3.Error) -> LightClawError:
     if translated is not None:
         return translated
     return UserError(f"cannot open {shown(path)}: {exc}")
+
+
+@contextmanager
+def translated_errors(path: Path, then: str | None = None) -> Iterator[None]:
+    """SQLite errors on the store at ``path`` that are not LightClaw's fault (a damaged file, a
+    full disk, a read-only file) become the one-line errors :func:`store_failure` names;
+    constraint errors and bugs propagate as they are."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.Error as exc:
+        failure = store_failure(exc, path, then)
+        if failure is None:
+            raise
+        raise failure from exc
 
 
 def store_failure(exc: sqlite3.Error, path: Path, then: str | None = None) -> LightClawError | None:

@@ -9,16 +9,17 @@ counted here are written by :mod:`lightclaw.verify.corrections` when an episode 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lightclaw.errors import UnknownChoiceError, UserError
 from lightclaw.schema.errors import RUNTIME_ERRORS
-from lightclaw.store.migrate import connect
+from lightclaw.store.migrate import connect, translated_errors
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from lightclaw.store.store import Store
 
@@ -127,8 +128,7 @@ def metric_counts(store: Store, run_ids: Sequence[str], group_by: Sequence[str])
     if unknown or not keys:
         raise UserError(f"cannot group by {unknown or '(nothing)'}; keys: {list(GROUP_COLUMNS)}")
     runs = sorted(dict.fromkeys(run_ids))
-    conn = connect(store.path, readonly=True)
-    try:
+    with _reading(store) as conn:
         conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         conn.execute("BEGIN")  # one snapshot for every query
         known = {row[0] for row in conn.execute("SELECT id FROM runs")}
@@ -137,9 +137,18 @@ def metric_counts(store: Store, run_ids: Sequence[str], group_by: Sequence[str])
                 raise UnknownChoiceError("run", run_id, known)
         groups = _count(conn, keys, runs) if runs else {}
         conn.execute("COMMIT")
-    finally:
-        conn.close()
     return MetricCounts(keys, groups)
+
+
+@contextmanager
+def _reading(store: Store) -> Iterator[sqlite3.Connection]:
+    """A read-only connection of its own (closed after), its errors translated as the store's."""
+    with translated_errors(store.path):
+        conn = connect(store.path, readonly=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 def _count(
@@ -197,19 +206,13 @@ def attempt_pairs(store: Store, run_id: str) -> list[AttemptPairs]:
     """Per (suite, policy): counts over the pairs whose two attempts were both judged (an
     unknown run id is an :class:`UnknownChoiceError`)."""
     store.get_run(run_id)
-    conn = connect(store.path, readonly=True)
-    try:
+    with _reading(store) as conn:
         rows = conn.execute(_PAIRS, (run_id,)).fetchall()
-    finally:
-        conn.close()
     return [AttemptPairs(*row) for row in rows]
 
 
 def integrity_check(store: Store) -> str:
     """SQLite's ``PRAGMA integrity_check`` of the store's file (``"ok"`` when intact)."""
-    conn = connect(store.path, readonly=True)
-    try:
+    with _reading(store) as conn:
         (status,) = conn.execute("PRAGMA integrity_check").fetchone()
-    finally:
-        conn.close()
     return str(status)

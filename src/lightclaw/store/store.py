@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from lightclaw.errors import RuntimeBug, UnknownChoiceError, UserError
-from lightclaw.store.migrate import check_sound, connect, store_failure
+from lightclaw.store.migrate import check_sound, connect, translated_errors
 from lightclaw.store.records import (
     CALL_INSERT,
     EPISODE_INSERT,
@@ -104,20 +104,10 @@ class Store:
             finally:
                 self._conn.execute("COMMIT")
 
-    @contextmanager
-    def _translated(self, then: str | None = None) -> Iterator[None]:
-        """SQLite errors that are not LightClaw's fault (a damaged file, a full disk, a read-only
-        file) leave the store as one-line errors (``then``: what to do once the environment is
-        fixed); constraint errors stay for the caller."""
-        try:
-            yield
-        except sqlite3.IntegrityError:
-            raise
-        except sqlite3.Error as exc:
-            failure = store_failure(exc, self.path, then)
-            if failure is None:
-                raise
-            raise failure from exc
+    def _translated(self, then: str | None = None) -> AbstractContextManager[None]:
+        """SQLite errors that are not LightClaw's fault leave the store as one-line errors
+        (``then``: what to do once the environment is fixed); see ``translated_errors``."""
+        return translated_errors(self.path, then)
 
     # -- runs ---------------------------------------------------------------------------------
 
