@@ -140,7 +140,7 @@ def test_files_the_manifest_does_not_list_are_recognised_by_their_columns(
 
 
 def test_a_directory_that_is_not_a_complete_export_is_a_user_error(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="export directory .*missing does not exist"):
+    with pytest.raises(UserError, match=r"export directory .*missing does not exist"):
         train_check(tmp_path / "missing")
     with pytest.raises(UserError, match=r"not a complete LightClaw export: no manifest\.json"):
         train_check(tmp_path)

@@ -27,21 +27,6 @@ class ErrorType(StrEnum):
     OVER_CORRECTION = "over_correction"
 
 
-RUNTIME_ERRORS: frozenset[ErrorType] = frozenset(
-    {
-        ErrorType.INVALID_FORMAT,
-        ErrorType.UNKNOWN_TOOL,
-        ErrorType.WRONG_ARGS,
-        ErrorType.TOOL_ERROR,
-        ErrorType.TIMEOUT,
-        ErrorType.POLICY_BLOCKED,
-        ErrorType.REDUNDANT_CALL,
-        ErrorType.GUI_MISS,
-        ErrorType.MAX_STEPS,
-        ErrorType.MODEL_ERROR,
-    }
-)
-JUDGED_ERRORS: frozenset[ErrorType] = frozenset(set(ErrorType) - RUNTIME_ERRORS)
 CALL_ERRORS: frozenset[ErrorType] = frozenset(
     {
         ErrorType.UNKNOWN_TOOL,
@@ -54,6 +39,14 @@ CALL_ERRORS: frozenset[ErrorType] = frozenset(
 )
 """Errors that only a failed tool call gives a step (the executor's vocabulary). A step that also
 holds a failed GUI action is named by its call error: call errors rank first."""
+RUNTIME_ERRORS: frozenset[ErrorType] = CALL_ERRORS | {
+    ErrorType.INVALID_FORMAT,
+    ErrorType.GUI_MISS,
+    ErrorType.MAX_STEPS,
+    ErrorType.MODEL_ERROR,
+}
+"""Errors the runtime detects (SPEC §2): the call errors and those of a whole step."""
+JUDGED_ERRORS: frozenset[ErrorType] = frozenset(set(ErrorType) - RUNTIME_ERRORS)
 
 # Severity when several calls of one step fail: the step keeps the first in this order.
 ERROR_PRIORITY: tuple[ErrorType, ...] = (
