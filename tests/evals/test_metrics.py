@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,12 +112,12 @@ LIVE = [make_episode("ep6", "live", [OK, OK, FINAL], True)]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "lc.db")
-    s.create_run(make_run("det"))
-    s.create_run(make_run("live", "live"))
-    s.add_episodes(DET + LIVE)
-    return s
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "lc.db") as s:
+        s.create_run(make_run("det"))
+        s.create_run(make_run("live", "live"))
+        s.add_episodes(DET + LIVE)
+        yield s
 
 
 def _only(groups: list[GroupMetrics], source: str) -> GroupMetrics:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,12 @@ from lightclaw.store import Store, migrate
 from lightclaw.store.migrate import APPLICATION_ID, PAGE_SIZE, Migration, migrations, statements
 
 SNAPSHOT = Path(__file__).with_name("schema.sql")
+
+
+def query(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """The rows of one query on the database file (the connection is closed after)."""
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute(sql).fetchall()
 
 
 def dump_schema(path: Path) -> str:
@@ -59,12 +66,12 @@ def test_fresh_database_matches_checked_in_schema(tmp_path: Path) -> None:
 def test_fresh_database_records_versions(tmp_path: Path) -> None:
     with Store(tmp_path / "db.sqlite"):
         pass
-    conn = sqlite3.connect(tmp_path / "db.sqlite")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
-    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    db = tmp_path / "db.sqlite"
+    assert query(db, "PRAGMA user_version") == [(len(migrations()),)]
+    assert query(db, "PRAGMA application_id") == [(APPLICATION_ID,)]
+    assert query(db, "PRAGMA page_size") == [(PAGE_SIZE,)]
+    assert query(db, "PRAGMA journal_mode") == [("wal",)]
+    meta = dict(query(db, "SELECT key, value FROM meta"))
     assert meta == {"format_version": str(FORMAT_VERSION)}
 
 
@@ -106,11 +113,10 @@ def test_database_at_previous_migration_is_upgraded_keeping_data(
     monkeypatch.setattr(migrate, "migrations", lambda: (*migrations(), SECOND))
     with Store(path) as store:
         assert store.get_episode(rich_episode().id) == rich_episode()
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == NEXT
-    assert conn.execute("SELECT * FROM labels").fetchall() == [(rich_episode().id, "from-v1")]
-    note = conn.execute("SELECT value FROM meta WHERE key = 'note'").fetchone()[0]
-    assert note == "semi;colon -- not a comment"
+    assert query(path, "PRAGMA user_version") == [(NEXT,)]
+    assert query(path, "SELECT * FROM labels") == [(rich_episode().id, "from-v1")]
+    note = query(path, "SELECT value FROM meta WHERE key = 'note'")
+    assert note == [("semi;colon -- not a comment",)]
 
 
 def test_failed_migration_rolls_back_entirely(
@@ -179,16 +185,15 @@ def test_store_at_migration_1_gains_step_judgement_columns(
         m.setattr(migrate, "migrations", lambda: (first,))
         with Store(path) as store:
             store.create_run(make_run())
-    columns = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(steps)")}
+    columns = {r[1] for r in query(path, "PRAGMA table_info(steps)")}
     assert "judged_correct" not in columns
     with Store(path) as store:  # today's code applies 0002 and keeps the run
         assert store.get_run(make_run().id) == make_run()
         store.add_episodes([rich_episode()])
         assert store.get_episode(rich_episode().id) == rich_episode()
-    conn = sqlite3.connect(path)
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(steps)")}
+    columns = {r[1] for r in query(path, "PRAGMA table_info(steps)")}
     assert {"judged_correct", "over_correction", "correction_ok"} <= columns
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
+    assert query(path, "PRAGMA user_version") == [(len(migrations()),)]
 
 
 def _format_1_episode() -> Episode:
@@ -284,7 +289,7 @@ def test_a_format_1_store_gets_todays_correction_labels(
     assert (g.recovery_success_rate.numerator, g.recovery_success_rate.denominator) == (0, 1)
     assert (g.over_correction_rate.numerator, g.over_correction_rate.denominator) == (0, 1)
     assert (g.correction_attempt_rate.numerator, g.correction_attempt_rate.denominator) == (1, 1)
-    rows = sqlite3.connect(path).execute(
-        "SELECT correction_attempted, correction_ok, over_correction FROM steps ORDER BY idx"
+    rows = query(
+        path, "SELECT correction_attempted, correction_ok, over_correction FROM steps ORDER BY idx"
     )
-    assert rows.fetchall() == [(1, None, None), (None, 0, 0)]
+    assert rows == [(1, None, None), (None, 0, 0)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,8 @@ def test_other_applications_sqlite_database_is_refused_untouched(tmp_path: Path)
     with pytest.raises(StoreVersionError, match="not a LightClaw store"):
         Store(path)
     assert sha256(path) == before
-    conn = sqlite3.connect(path)
-    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["contacts"]
+    with closing(sqlite3.connect(path)) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["contacts"]
 
 
 def test_readonly_store_reads_but_never_writes(tmp_path: Path) -> None:
