@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         collect_sync(store, pairs, show_progress=False)
         store.set_run_status(pairs.id, "complete")
     return path
+
+
+@pytest.fixture
+def home(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A LIGHTCLAW_HOME holding a copy of the session's demo store."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(demo_db, home / "lightclaw.db")
+    monkeypatch.setenv("LIGHTCLAW_HOME", str(home))
+    return home
 
 
 @pytest.fixture

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from lightclaw.cli.main import main
 from lightclaw.export.card import iter_rows
-
-
-@pytest.fixture
-def home(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A LIGHTCLAW_HOME holding a copy of the session's demo store."""
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(demo_db, home / "lightclaw.db")
-    monkeypatch.setenv("LIGHTCLAW_HOME", str(home))
-    return home
 
 
 def test_export_writes_every_format_and_a_card_that_matches_the_files(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,15 +21,6 @@ from lightclaw.export.manifest import changed_files, read_manifest
 from lightclaw.export.outdir import PARTIAL_MARKER, leftovers
 from lightclaw.export.pool import Selection
 from lightclaw.store import Store
-
-
-@pytest.fixture
-def home(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(demo_db, home / "lightclaw.db")
-    monkeypatch.setenv("LIGHTCLAW_HOME", str(home))
-    return home
 
 
 def _export(out: Path, *extra: str, stall: Path | None = None) -> subprocess.Popen[str]:
