@@ -1,0 +1,1 @@
+"""The recruiting web env: pages, sessions (static and browser backends), the safety guard."""

@@ -1,0 +1,1 @@
+"""The recruiting safe dry-run suite: the fixture site, its annotations and its tasks."""
