@@ -39,6 +39,8 @@ class ToolEnv:
         self.state: dict[str, Any] = copy.deepcopy(state) if state else {}
         self.deps = deps
         self.version = 0
+        self.ended: str | None = None
+        """A stop reason set by a tool that ended the episode (see ``ToolContext.end_episode``)."""
         self._digest = state_digest(self.state)
 
     def observe_change(self) -> bool:

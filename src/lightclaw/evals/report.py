@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 from lightclaw.errors import UserError
 from lightclaw.evals.failures import FailureGroup, analyse_failures
 from lightclaw.evals.metrics import GroupMetrics, MetricsReport, Rate, compute_metrics
+from lightclaw.evals.recruiting import RecruitingReport, recruiting_markdown, recruiting_report
 from lightclaw.evals.two_attempt import TwoAttemptMetrics, two_attempt_metrics
 from lightclaw.files import environment_failure, shown
 from lightclaw.rollouts.tasks import run_suite
+from lightclaw.suites.recruiting.tasks import is_recruiting, parse_spec
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,6 +63,9 @@ class EvalReport(BaseModel):
         description="set when the run's task file changed since collection (the stored task "
         "snapshot is used) or its tasks are not available",
     )
+    recruiting: RecruitingReport | None = Field(
+        default=None, description="the recruiting safe dry-run section (recruiting runs only)"
+    )
 
 
 def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
@@ -86,6 +91,11 @@ def build_report(store: Store, run_id: str, *, seed: int = 0) -> EvalReport:
         metrics=compute_metrics(store, [run_id], seed=seed),
         failures=analyse_failures(store, run_id, tasks),
         two_attempt=two_attempt_metrics(store, run_id),
+        recruiting=(
+            recruiting_report(store, run_id, tasks, parse_spec(run.config.suite)[0])
+            if is_recruiting(run.config.suite)
+            else None
+        ),
     )
 
 
@@ -186,6 +196,8 @@ def render_markdown(report: EvalReport) -> str:
                 f"  - `{case.task_id}` ({case.policy}, {where}): {case.message} — `{case.replay}`"
             )
         lines.append("")
+    if report.recruiting is not None:
+        lines += recruiting_markdown(report.recruiting)
     return "\n".join(lines) + "\n"
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from lightclaw import __version__
 from lightclaw.errors import UserError
@@ -145,16 +146,42 @@ async def collect(
     weights = resolve_weights(config.reward_weights)
     feedback_mode = config.feedback or ""  # set: the two-attempt protocol
 
-    async def one(job: Job) -> list[Episode]:
-        own = suite.registry_for(job.task, registry)
-        first = await _attempt(job, factories, own, run.id, suite.name, None)
-        verdict = evaluate(job.task, first, weights)
-        if not feedback_mode:
-            return [first]
-        revision = Revision(first, feedback_for(verdict, feedback_mode))
-        second = await _attempt(job, factories, own, run.id, suite.name, revision)
-        return [first, evaluate_revision(job.task, first, second, weights)]
+    async with _environment(suite, store, run) as env:
 
+        async def one(job: Job) -> list[Episode]:
+            own = suite.registry_for(job.task, registry)
+            first = await _attempt(job, factories, own, run.id, suite.name, None, env)
+            verdict = evaluate(job.task, first, weights)
+            if not feedback_mode:
+                return [first]
+            revision = Revision(first, feedback_for(verdict, feedback_mode))
+            second = await _attempt(job, factories, own, run.id, suite.name, revision, env)
+            return [first, evaluate_revision(job.task, first, second, weights)]
+
+        return await _run_jobs(store, run, jobs, one, concurrency, show_progress, on_episode)
+
+
+def _environment(suite: Suite, store: Store, run: Run) -> AbstractAsyncContextManager[Any]:
+    """The suite's per-run environment (the recruiting web env), or none.
+
+    Screenshots go beside the store: ``screenshots/RUN/EPISODE/step-NNN.png``."""
+    if suite.environment is None:
+        return nullcontext(None)
+    base = store.path.parent
+    env: AbstractAsyncContextManager[Any] = suite.environment(base / "screenshots" / run.id, base)
+    return env
+
+
+async def _run_jobs(
+    store: Store,
+    run: Run,
+    jobs: Sequence[Job],
+    one: Callable[[Job], Awaitable[list[Episode]]],
+    concurrency: int,
+    show_progress: bool | None,
+    on_episode: Callable[[Episode], None] | None,
+) -> int:
+    """Run ``jobs`` on ``concurrency`` workers, streaming each finished job to the store."""
     finished: asyncio.Queue[list[Episode] | Exception] = asyncio.Queue()
     todo = iter(jobs)  # shared by the workers: each job is taken once
 
@@ -195,8 +222,11 @@ async def _attempt(
     run_id: str,
     suite: str,
     revision: Revision | None,
+    env: Any = None,
 ) -> Episode:
     policy = factories[job.policy](job.task, job.seed, job.trial)
+    episode_id = new_id("ep")
+    deps = None if env is None else await env.open(job.task, episode_id)
     return await run_episode(
         job.task,
         policy,
@@ -207,6 +237,9 @@ async def _attempt(
         suite=suite,
         policy_name=job.policy,
         revision=revision,
+        episode_id=episode_id,
+        deps=deps,
+        guards=() if env is None else env.guards,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lightclaw.suites.loader import load_suite
+from lightclaw.suites.recruiting.tasks import is_recruiting, recruiting_suite
 from lightclaw.suites.snapshot import source_change, suite_from_snapshot
 
 if TYPE_CHECKING:
@@ -30,4 +31,6 @@ def run_suite(store: Store, run: Run) -> RunSuite:
     snapshot = store.run_tasks(run.id)
     if not snapshot:
         return RunSuite(load_suite(run.config.suite))
+    if is_recruiting(run.config.suite):
+        return RunSuite(recruiting_suite(run.config.suite, tuple(s.task for s in snapshot)))
     return RunSuite(suite_from_snapshot(run.suite, snapshot), source_change(run.config))

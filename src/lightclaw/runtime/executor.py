@@ -27,7 +27,7 @@ from pydantic_core import to_json, to_jsonable_python
 from lightclaw.envs.tool_env import canonical_json
 from lightclaw.schema import ArgIssue, CallRecord, ErrorType, ToolCall
 from lightclaw.schema.trajectory import CallStatus
-from lightclaw.tools import ArgumentsInvalid, ToolContext
+from lightclaw.tools import ArgumentsInvalid, GuiMiss, ToolContext
 
 if TYPE_CHECKING:
     from lightclaw.envs.tool_env import ToolEnv
@@ -142,6 +142,7 @@ class Executor:
         self, tool: Tool, kwargs: dict[str, Any], call: ToolCall, step: int, index: int
     ) -> Outcome:
         """Run a validated call. Replay overrides this to return the recorded outcome."""
+        ctx: ToolContext | None = None
         if tool.context_param is None:
             full = kwargs
         else:
@@ -169,6 +170,13 @@ class Executor:
                 error_message=f"timeout: {tool.name} did not finish within {deadline:g} s",
                 state_changed=changed,
             )
+        except GuiMiss as exc:
+            return Outcome(
+                status="error",
+                error_type=ErrorType.GUI_MISS,
+                error_message=f"gui_miss: {exc}",
+                state_changed=self._observe(tool),
+            )
         except Exception as exc:
             changed = self._observe(tool)
             return Outcome(
@@ -180,6 +188,8 @@ class Executor:
                 state_changed=changed,
             )
         changed = self._observe(tool)
+        if ctx is not None and ctx.ended is not None:
+            self.env.ended = ctx.ended
         try:
             output = to_jsonable_python(result)
         except Exception as exc:

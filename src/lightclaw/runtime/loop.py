@@ -129,18 +129,25 @@ async def run_episode(
     text_is_final_answer: bool = False,
     executor_factory: ExecutorFactory | None = None,
     revision: Revision | None = None,
+    deps: Any = None,
 ) -> Episode:
     """Run ``policy`` on ``task`` with the task's tools from ``registry``; return the record.
 
     With ``revision`` the episode is the next attempt of ``revision.parent``: the policy sees the
     parent's conversation plus the feedback, and the tools start from the parent's final state;
     its steps are numbered after the parent's.
+
+    ``deps`` is handed to the tools (``ToolContext.deps``): a web session, a client... When it
+    has an async ``screenshot(step) -> str | None`` each step records what it returns, and an
+    async ``finish(state)`` is awaited when the episode ends (even on a crash), before the final
+    state is taken. A ``gui_click`` runs as the ``click`` tool when the task offers one (a
+    screen); otherwise it is a ``gui_miss``.
     """
     started_at = datetime.now(UTC)
     t_start = time.monotonic_ns()
     episode_id = episode_id or new_id("ep")
     state = task.initial_state if revision is None else (revision.parent.final_state or {})
-    env = ToolEnv(registry.subset(task.tools), state)
+    env = ToolEnv(registry.subset(task.tools), state, deps=deps)
     if executor_factory is None:
         executor = Executor(
             env, default_timeout=default_timeout, guards=guards, episode_id=episode_id
@@ -151,21 +158,31 @@ async def run_episode(
     st = _State(task, revision)
     # a revision numbers its steps after its parent's, so step references stay unambiguous
     first = 0 if revision is None else len(revision.parent.steps)
-    for index in range(first, first + task.max_steps):
-        request = PolicyRequest(
-            messages=tuple(st.history),
-            tools=schemas,
-            step=index,
-            max_steps=task.max_steps,
-            seed=seed,
-        )
-        step = await _step(index, request, policy, executor, st, text_is_final_answer)
-        st.steps.append(step)
-        st.last_failed = step if step.error_type is not None else None
-        if st.outcome is not None:
-            break
-    else:
-        st.end("max_steps")
+    shoot = getattr(deps, "screenshot", None)
+    try:
+        for index in range(first, first + task.max_steps):
+            request = PolicyRequest(
+                messages=tuple(st.history),
+                tools=schemas,
+                step=index,
+                max_steps=task.max_steps,
+                seed=seed,
+            )
+            step = await _step(index, request, policy, executor, st, text_is_final_answer)
+            if shoot is not None:
+                step.screenshot = await shoot(index)
+            st.steps.append(step)
+            st.last_failed = step if step.error_type is not None else None
+            if env.ended is not None and st.outcome is None:
+                st.end("safe_stop", env.ended)
+            if st.outcome is not None:
+                break
+        else:
+            st.end("max_steps")
+    finally:
+        finish = getattr(deps, "finish", None)
+        if finish is not None:
+            await finish(env.state)
     policy.finish()
     return Episode(
         id=episode_id,
@@ -244,7 +261,8 @@ async def _step(
             correction_of=_correcting(st, raw, []),
         )
     actions = parsed.actions
-    todo = [effective(a) for a in actions]
+    screen = "click" in executor.env.registry
+    todo = [_as_click(effective(a)) if screen else effective(a) for a in actions]
     calls = [a for a in todo if isinstance(a, ToolCall)]
     records = await executor.execute(calls, index) if calls else []
     errors: list[tuple[ErrorType, str]] = []
@@ -285,6 +303,17 @@ async def _step(
         correction_of=explicit if explicit is not None else _correcting(st, raw, actions),
         user_reply=user_reply,
     )
+
+
+def _as_click(action: Any) -> Any:
+    """A ``gui_click`` on a screen is carried out by the env's ``click`` tool (guarded like any
+    call); other actions are unchanged."""
+    if not isinstance(action, GuiClick):
+        return action
+    arguments: dict[str, Any] = {"x": action.x, "y": action.y}
+    if action.element_id is not None:
+        arguments["element_id"] = action.element_id
+    return ToolCall(tool="click", arguments=arguments)
 
 
 def _correcting(st: _State, raw: RawOutput, actions: Sequence[Any]) -> int | None:

@@ -333,6 +333,10 @@ class Suite:
     """Task id -> the line of the file that defines it (for errors that name file:line)."""
     tool_docs: Callable[[Task], list[dict[str, Any]] | None] = lambda task: None
     """The tool docs a task brings with it (BFCL function docs), kept in the run's snapshot."""
+    environment: Callable[..., Any] | None = None
+    """Per-run environment factory ``(screens, base) -> async context manager`` whose ``open(task,
+    episode_id)`` gives an episode's tool ``deps`` and whose ``guards`` the executor applies
+    (the recruiting web env)."""
     published: bool = False
     """Tasks of a published benchmark (BFCL) that the user cannot fix: a question whose own
     answer cannot pass is left out of a run (and recorded in its config), not refused."""
@@ -377,6 +381,10 @@ def load_suite(spec: str) -> Suite:
     """
     if spec in SUITES:
         return get_suite(spec)
+    if spec == "recruiting" or spec.startswith("recruiting:"):  # the recruiting dry-run
+        from lightclaw.suites.recruiting.tasks import load_recruiting  # imports this module
+
+        return load_recruiting(spec)
     if spec.startswith("bfcl:"):
         from lightclaw.suites.bfcl import load_bfcl  # imports this module
 

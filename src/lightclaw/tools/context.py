@@ -18,3 +18,13 @@ class ToolContext:
     deps: Any = None
     episode_id: str = ""
     step: int = 0
+    ended: str | None = None
+    """Set by :meth:`end_episode`: the episode stops after this step with this stop reason."""
+
+    def end_episode(self, stop_reason: str) -> None:
+        """End the episode after this step as a ``safe_stop`` with ``stop_reason`` (a stop tool)."""
+        self.ended = stop_reason
+
+
+class GuiMiss(Exception):
+    """Raised by a screen tool when a click or grounding hits no target (``gui_miss``)."""

@@ -4,6 +4,8 @@ Checks, in order (the first failure names the verdict's error type):
 
 1. The episode ended with a final answer; otherwise its outcome is reported (``max_steps`` and
    ``model_error`` as those error types, ``needs_user`` and ``safe_stop`` with no error type).
+   Under ``answer_match: python`` a ``safe_stop`` is an ending too: the verifier judges it (the
+   recruiting dry-run ends every episode with a typed stop).
 2. On irrelevance tasks (``no_call_expected``) no tool was called (else ``wrong_tool``).
 3. Every expected call is matched by a distinct successful call (BFCL-style, order-free unless
    ``calls_ordered``; see :mod:`lightclaw.verify.matching`): same tool (else ``wrong_tool``),
@@ -282,7 +284,10 @@ def check_episode(task: Task, episode: Episode) -> EpisodeChecks:
     by_arguments = match_calls(expected, calls, ordered=task.calls_ordered, require_ok=False)
     state = _state(task, episode)
     answer = _answer(task, episode) if task.answer_match != "python" else _Check(None)
-    if episode.outcome != "final_answer":
+    ended = episode.outcome == "final_answer" or (
+        episode.outcome == "safe_stop" and task.answer_match == "python"
+    )
+    if not ended:
         verdict = _unfinished(episode)
     elif (problem := _call_problem(task, calls, matched)) is not None:
         verdict = problem
