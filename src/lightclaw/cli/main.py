@@ -159,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bfcl_parser(sub)
 
+    from lightclaw.cli.recruiting import add_parser as add_recruiting_parser
+
+    add_recruiting_parser(sub)
+
     sub.add_parser("version", help="print versions")
     return parser
 
@@ -277,6 +281,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lightclaw.cli.bfcl import run as run_bfcl
 
         return run_bfcl(args)
+    if args.command == "recruiting":
+        from lightclaw.cli.recruiting import run as run_recruiting
+
+        return run_recruiting(args)
     raise AssertionError(args.command)
 
 

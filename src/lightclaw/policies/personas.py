@@ -395,7 +395,12 @@ def persona_factory(name: str) -> PolicyFactory:
 
 def resolve_policy(spec: str) -> tuple[str, PolicyFactory]:
     """Resolve a policy spec such as ``scripted:oracle`` to (canonical name, factory)."""
+    from lightclaw.policies.recruiting import RECRUITING_POLICIES
+
     kind, _, name = spec.partition(":")
-    if kind != "scripted" or not name:
-        raise UnknownChoiceError("policy", spec, [f"scripted:{n}" for n in PERSONAS])
+    names = [*PERSONAS, *RECRUITING_POLICIES]
+    if kind != "scripted" or not name or name not in names:
+        raise UnknownChoiceError("policy", spec, [f"scripted:{n}" for n in names])
+    if name in RECRUITING_POLICIES:
+        return f"scripted:{name}", RECRUITING_POLICIES[name]
     return f"scripted:{name}", persona_factory(name)
