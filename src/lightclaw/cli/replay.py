@@ -15,13 +15,14 @@ from lightclaw.store import Store
 def replay(args: argparse.Namespace) -> int:
     with Store() as store:
         result = replay_sync(store, args.episode_id, re_execute=args.re_execute)
+        base = store.path.parent
     out = console()
     if result.note:
         print(f"lightclaw: note: {result.note}", file=sys.stderr)
     ep = result.replayed
     if not args.quiet:
         out.print(f"episode {ep.id}  task {ep.task_id}  policy {ep.policy}  seed {ep.seed}")
-        for step in ep.steps:
+        for i, step in enumerate(ep.steps):
             raw = (
                 step.raw_output.text
                 if step.raw_output.text is not None
@@ -44,7 +45,15 @@ def replay(args: argparse.Namespace) -> int:
                 )
             if step.correction_of is not None:
                 out.print(f"   correction of step {step.correction_of}")
-        out.print(f"outcome: {ep.outcome}  final answer: {escape(_clip(str(ep.final_answer)))}")
+            shot = result.recorded.steps[i].screenshot if i < len(result.recorded.steps) else None
+            if shot:
+                out.print(f"   screen  {escape(shown_path(base / shot))}")
+        ending = (
+            f"stop reason: {ep.stop_reason}"
+            if ep.outcome == "safe_stop"
+            else f"final answer: {escape(_clip(str(ep.final_answer)))}"
+        )
+        out.print(f"outcome: {ep.outcome}  {ending}")
     if result.identical:
         out.print(f"[green]replay identical[/green] to the record ({len(ep.steps)} steps)")
         return 0

@@ -104,7 +104,7 @@ class TokenCounting(BaseModel):
 
 
 class Safety(BaseModel):
-    """Recruiting safe-stop samples (none are produced yet; the keys are always present)."""
+    """Recruiting safe-stop samples (SPEC §5): rows whose ``safety_domain`` is ``recruiting``."""
 
     samples: int = 0
     sample_type: dict[str, int] = Field(default_factory=dict)
@@ -302,7 +302,7 @@ def build_card(out_dir: Path, manifest: Manifest, *, token_lengths: bool = True)
         },
         safety=Safety(
             samples=sum(s.safety_samples for s in stats),
-            sample_type={"safe_stop": sum(s.safety_samples for s in stats)},
+            sample_type={"recruiting_safe_stop": sum(s.safety_samples for s in stats)},
             safety_domain=sum(s.safety_samples for s in stats),
             stop_reason_distribution=_sum([s.stop_reasons for s in stats]),
         ),

@@ -132,12 +132,22 @@ class RowMeta(_Row):
     n_steps: int = Field(ge=0)
     error_types: list[str] = Field(default_factory=list)
     """One entry per failed step of the trajectory (repeats count)."""
-    safety_domain: bool = False
-    """A recruiting safe-stop sample (none are produced yet; the key is always present)."""
+    safety_domain: str | None = None
+    """``recruiting`` for the recruiting dry-run's samples (SPEC §5: safety-domain samples);
+    None otherwise (the key is always present)."""
+
+
+SAFETY_SAMPLE = "recruiting_safe_stop"
 
 
 def row_meta(episode: Episode, run: Run, *, split: str, sample_type: str) -> RowMeta:
-    """The :class:`RowMeta` of a row built from ``episode`` (a revision counts its own steps)."""
+    """The :class:`RowMeta` of a row built from ``episode`` (a revision counts its own steps).
+
+    A recruiting dry-run trajectory that ended in a typed stop is a ``recruiting_safe_stop``
+    sample of the ``recruiting`` safety domain."""
+    recruiting = episode.suite == "recruiting" or episode.suite.startswith("recruiting-")
+    if recruiting and sample_type == "trajectory" and episode.outcome == "safe_stop":
+        sample_type = SAFETY_SAMPLE
     return RowMeta.model_validate(
         {
             "episode_id": episode.id,
@@ -155,6 +165,7 @@ def row_meta(episode: Episode, run: Run, *, split: str, sample_type: str) -> Row
             "stop_reason": episode.stop_reason,
             "n_steps": len(episode.steps),
             "error_types": [s.error_type.value for s in episode.steps if s.error_type is not None],
+            "safety_domain": "recruiting" if recruiting else None,
         }
     )
 

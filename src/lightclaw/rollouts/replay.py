@@ -55,6 +55,9 @@ class RecordedExecutor(Executor):
         self.recorded: dict[tuple[int, int], CallRecord] = {
             (step.index, call.index): call for step in episode.steps for call in step.calls
         }
+        # a tool that ended the episode (the recruiting env's stop) ends the replay there too
+        last = episode.steps[-1].index if episode.steps else None
+        self.ends = (last, episode.stop_reason) if episode.outcome == "safe_stop" else None
 
     async def run_tool(
         self, tool: Tool, kwargs: dict[str, Any], call: ToolCall, step: int, index: int
@@ -68,6 +71,8 @@ class RecordedExecutor(Executor):
             )
         if rec.state_changed:
             self.env.mark_changed()
+        if self.ends is not None and step == self.ends[0] and rec.status == "ok":
+            self.env.ended = self.ends[1]
         return Outcome(
             status=rec.status,
             output=rec.output,
@@ -106,6 +111,24 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
     revision = None
     if recorded.parent_id is not None:  # attempt 2 continues its parent's conversation
         revision = Revision(store.get_episode(recorded.parent_id), recorded.feedback or "")
+    if re_execute and suite.environment is not None:  # the tools need their env (a web session)
+        async with suite.environment() as env:
+            deps = await env.open(task, recorded.id)
+            replayed = await run_episode(
+                task,
+                ReplayPolicy(recorded),
+                suite.registry_for(task, suite.registry_factory()),
+                run_id=recorded.run_id,
+                seed=recorded.seed,
+                trial=recorded.trial,
+                suite=recorded.suite,
+                policy_name=recorded.policy,
+                episode_id=recorded.id,
+                revision=revision,
+                deps=deps,
+                guards=env.guards,
+            )
+        return _result(recorded, replayed, found.note, re_execute)
     replayed = await run_episode(
         task,
         ReplayPolicy(recorded),
@@ -121,12 +144,18 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
         else lambda env, eid: RecordedExecutor(env, recorded, eid),
         revision=revision,
     )
+    return _result(recorded, replayed, found.note, re_execute)
+
+
+def _result(
+    recorded: Episode, replayed: Episode, note: str | None, re_execute: bool
+) -> ReplayResult:
     differences = diff_episodes(recorded, replayed)
     if re_execute and recorded.final_state != replayed.final_state:
         differences.append(
             f"episode.final_state: {recorded.final_state!r} != {replayed.final_state!r}"
         )
-    return ReplayResult(recorded, replayed, differences, found.note)
+    return ReplayResult(recorded, replayed, differences, note)
 
 
 def replay_sync(store: Store, episode_id: str, *, re_execute: bool = False) -> ReplayResult:
