@@ -8,6 +8,7 @@ import sys
 from rich.markup import escape
 
 from lightclaw.cli.render import console
+from lightclaw.cli.render import shown as shown_path
 from lightclaw.rollouts.replay import replay_sync
 from lightclaw.store import Store
 
