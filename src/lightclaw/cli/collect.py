@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from rich.markup import escape
 
@@ -47,13 +48,34 @@ def demo(args: argparse.Namespace) -> int:
         exported = store.path.parent / "exports" / run.id
         manifest, card = run_export(store, Selection(runs=[run.id]), exported)
         print_export(exported, manifest, card)
+        dry_run, dry_paths = _recruiting_demo(store, args)
         print_lines(out, "store:  ", [shown(store.path)])
-        print_lines(out, "report: ", [shown(json_path), shown(md_path)])
+        print_lines(out, "report: ", [shown(json_path), shown(md_path), *map(shown, dry_paths)])
         print_lines(out, "export: ", [shown(exported)])
         first = next(iter(store.iter_episodes(run.id, batch=1)), None)
         replay = [] if first is None else [command("replay", first.id)]
-        print_lines(out, "next:   ", [command("runs", "show", run.id), *replay])
+        print_lines(
+            out,
+            "next:   ",
+            [command("runs", "show", run.id), *replay, command("eval", dry_run)],
+        )
     return 0
+
+
+def _recruiting_demo(store: Store, args: argparse.Namespace) -> tuple[str, list[Path]]:
+    """The recruiting safe dry-run on the fixture site (static backend), with its report."""
+    from lightclaw.cli.recruiting import DEFAULT_POLICY, print_recruiting
+    from lightclaw.evals.report import build_report, write_report
+
+    run = start_run(store, "recruiting", [DEFAULT_POLICY], seed=args.seed)
+    asyncio.run(collect_episodes(store, run, concurrency=args.concurrency))
+    report = build_report(store, run.id)
+    console().print(
+        f"[bold]recruiting safe dry-run[/bold]: run [cyan]{run.id}[/cyan] on the fixture site"
+    )
+    print_recruiting(report.recruiting, console())
+    paths = write_report(report, store.path.parent / "reports" / run.id)
+    return run.id, list(paths)
 
 
 def collect(args: argparse.Namespace) -> int:

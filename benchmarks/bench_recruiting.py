@@ -1,0 +1,120 @@
+"""Pages/s of the recruiting dry-run's page reading: static backend vs a floor vs a peer.
+
+Run:  uv run --frozen --group bench python benchmarks/bench_recruiting.py [--site DIR] [--rounds N]
+
+Workload: every page of the fixture site plus the real pages of tests/data/jobs (the 238 KB
+Greenhouse page among them), read from memory. Contenders, side by side in one run:
+
+- floor: the standard library's ``html.parser`` tokenising each page (no model built at all);
+- peer: BeautifulSoup 4 with lxml building its tree and finding the interactive elements
+  (``a[href], button, input, select, textarea, form, iframe``) — what a scraper would do;
+- LightClaw static: :func:`lightclaw.envs.web.parse.parse_page` building the full ``Page``
+  (elements with ids and labels, forms, gates, jobs from JSON-LD / microdata / heuristics)
+  and the text view a policy sees.
+
+The browser backend (real chromium) is measured by benchmarks/bench_recruiting_browser.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from lightclaw.envs.web.parse import parse_page
+from lightclaw.envs.web.session import STATIC_ORIGIN, Site
+from lightclaw.envs.web.static import decode
+from lightclaw.envs.web.view import render_page
+from lightclaw.suites.recruiting.tasks import fixture_site
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "tests" / "data" / "jobs"
+
+
+def load_pages(sites: list[Path]) -> list[tuple[str, str]]:
+    pages = []
+    for root in sites:
+        site = Site(root)
+        for rel in site.pages():
+            path = site.file_of(rel)
+            assert path is not None
+            pages.append((f"{STATIC_ORIGIN}/{rel}", decode(path.read_bytes())))
+    return pages
+
+
+def floor(pages: list[tuple[str, str]]) -> None:
+    for _, html in pages:
+        parser = HTMLParser()
+        parser.feed(html)
+        parser.close()
+
+
+def peer() -> Callable[[list[tuple[str, str]]], None] | None:
+    try:
+        from bs4 import BeautifulSoup
+    except ImportError:
+        return None
+
+    def run(pages: list[tuple[str, str]]) -> None:
+        for _, html in pages:
+            soup = BeautifulSoup(html, "lxml")
+            soup.select("a[href], button, input, select, textarea, form, iframe")
+
+    return run
+
+
+def ours(pages: list[tuple[str, str]]) -> None:
+    for url, html in pages:
+        render_page(parse_page(html, url))
+
+
+def measure(
+    fn: Callable[[list[tuple[str, str]]], None], pages: list[tuple[str, str]], rounds: int
+) -> float:
+    fn(pages)  # warm-up
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn(pages)
+        times.append(time.perf_counter() - start)
+    return len(pages) / statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, action="append", help="page folders (repeatable)")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    sites = args.site or [fixture_site(), REAL]
+    pages = load_pages(sites)
+    size = sum(len(h) for _, h in pages)
+    contenders: dict[str, Callable[[list[tuple[str, str]]], None] | None] = {
+        "floor (html.parser, tokenise only)": floor,
+        "peer (BeautifulSoup + lxml, select)": peer(),
+        "LightClaw static (Page + view)": ours,
+    }
+    rates = {
+        name: (measure(fn, pages, args.rounds) if fn is not None else None)
+        for name, fn in contenders.items()
+    }
+    table = Table(title=f"{len(pages)} pages, {size / 1e6:.2f} MB of HTML, {args.rounds} rounds")
+    table.add_column("contender")
+    table.add_column("pages/s", justify="right")
+    table.add_column("vs floor", justify="right")
+    base = rates["floor (html.parser, tokenise only)"]
+    for name, rate in rates.items():
+        if rate is None:
+            table.add_row(name, "not installed", "")
+        else:
+            table.add_row(name, f"{rate:,.0f}", f"{rate / base:.2f}x" if base else "")
+    Console(width=100).print(table)
+
+
+if __name__ == "__main__":
+    main()
