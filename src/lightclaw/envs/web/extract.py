@@ -208,7 +208,12 @@ def microdata_scope(scope: LexborNode, url: str) -> dict[str, Any]:
             continue
         props = (node.attributes.get("itemprop") or "").split()
         for prop in props:
-            item.setdefault(prop, microdata_value(node, url))
+            value = microdata_value(node, url)
+            if prop not in item:
+                item[prop] = value
+            elif prop == "jobLocation":  # a job in several places lists each
+                known = item[prop]
+                item[prop] = [*known, value] if isinstance(known, list) else [known, value]
         if "itemscope" in node.attributes:
             continue  # its properties belong to the nested item
         children: list[LexborNode] = []
@@ -217,9 +222,6 @@ def microdata_scope(scope: LexborNode, url: str) -> dict[str, Any]:
             children.append(child)
             child = child.next
         stack.extend(reversed(children))
-    locations = [microdata_value(n, url) for n in scope.css('[itemprop~="jobLocation"]')]
-    if len(locations) > 1:
-        item["jobLocation"] = locations
     return item
 
 
