@@ -132,13 +132,11 @@ def test_greenhouse_and_lever_listings() -> None:
             "title": ("Data Engineer", "heuristic"),
             "company": ("Acme", "url"),
             "location": ("Remote", "heuristic"),
-            "apply_url": ("https://boards.greenhouse.io/acme/jobs/1", "heuristic"),
         },
         {
             "title": ("Office Coordinator", "heuristic"),
             "company": ("Acme", "url"),
             "location": ("London, UK", "heuristic"),
-            "apply_url": ("https://boards.greenhouse.io/acme/jobs/2", "heuristic"),
         },
     ]
     lever = page(
@@ -160,10 +158,22 @@ def test_generic_listing_from_job_links() -> None:
         '<a href="/careers/jobs/pm">Product Manager</a>'
         '<a href="/about">About us</a><a href="/careers/jobs">View all jobs</a>'
     )
+    # a listing's link leads to the job page, which is not an apply URL
     assert [(j.get("title"), j.get("apply_url")) for j in p.jobs] == [
-        ("Machine Learning Engineer", "http://site.localhost/careers/jobs/ml-engineer"),
-        ("Product Manager", "http://site.localhost/careers/jobs/pm"),
+        ("Machine Learning Engineer", None),
+        ("Product Manager", None),
     ]
+
+
+def test_title_patterns() -> None:
+    for title, company in [
+        ("Northwind Labs - Account Executive", "Northwind Labs"),
+        ("Account Executive | Northwind Labs - Careers", "Northwind Labs"),
+        ("Account Executive at Northwind Labs", "Northwind Labs"),
+        ("Account Executive - Application", None),
+    ]:
+        (job,) = page("<p>hello</p>", head=f"<title>{title}</title>").jobs
+        assert job.get("title") == "Account Executive" and job.get("company") == company
 
 
 def test_job_page_without_structured_data() -> None:

@@ -98,6 +98,15 @@ def test_captcha_replacing_the_content_blocks_the_page() -> None:
     p = page('<p>One more check.</p><div class="cf-turnstile" data-sitekey="k"></div>')
     assert kinds(p) == [("captcha", True)]
     assert p.gates[0].stop_reason == "captcha_blocked"
+    # a challenge page titled like a bot check, whose challenge is the widget in its form
+    challenge = page(
+        '<form method="post" action="/verify"><div class="h-captcha" data-sitekey="k"></div>'
+        "<button>Continue</button></form>",
+        title="Verify you are human",
+    )
+    assert kinds(challenge) == [("captcha", True)]
+    framed = page(JOB_TEXT + '<iframe title="captcha" src="captcha-frame.html"></iframe>')
+    assert [g.type for g in framed.gates] == ["captcha"]
 
 
 def test_submit_labelled_next_is_a_submit_gate_on_that_button() -> None:
@@ -129,7 +138,7 @@ def test_password_wall_blocks_the_page_and_a_login_box_beside_a_job_does_not() -
         '<input type="password" id="pw" name="password"><button>Sign in</button></form>',
         title="Sign in",
     )
-    assert kinds(wall) == [("login", True)]
+    assert kinds(wall) == [("login", True), ("submit", False)]
     assert wall.gates[0].evidence == "input[type=password]#pw"
     beside = page(
         '<script type="application/ld+json">{"@type": "JobPosting", "title": "Data Engineer"}'
@@ -145,7 +154,7 @@ def test_card_fields_are_a_payment_gate() -> None:
         JOB_TEXT + '<form method="post" action="/pay"><input autocomplete="cc-number" name="n">'
         '<input name="cvc"><button>Pay $25</button></form>'
     )
-    assert [g.type for g in p.gates] == ["payment"]
+    assert [g.type for g in p.gates] == ["payment", "submit"]
     assert p.gates[0].stop_reason == "payment_required"
 
 

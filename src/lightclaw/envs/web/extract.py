@@ -297,7 +297,8 @@ def labelled(tree: LexborHTMLParser, root: LexborNode | None = None) -> dict[str
             continue
         for node in scope.css("[class]"):
             classes = node.attributes.get("class") or ""
-            if pattern.search(classes) and not node.css_first("[class*=location], a, li"):
+            inner = (n for n in node.css("[class*=location], a, li") if n.mem_id != node.mem_id)
+            if pattern.search(classes) and next(inner, None) is None:
                 text = own_text(node)
                 if text and len(text) <= 120:
                     found[name] = text
@@ -334,9 +335,7 @@ def listing_jobs(tree: LexborHTMLParser, url: str) -> list[ExtractedJob]:
                 values["location"] = own_text(location)
             if location is not None and own_text(location) and title.endswith(own_text(location)):
                 title = title[: -len(own_text(location))].strip()
-            jobs.append(
-                make_job(title, company, values, resolve(link.attributes.get("href") or "", url))
-            )
+            jobs.append(make_job(title, company, values, None))
         return jobs
     links = [
         a
@@ -351,7 +350,7 @@ def listing_jobs(tree: LexborHTMLParser, url: str) -> list[ExtractedJob]:
         if href in seen or href == url.split("#", 1)[0]:
             continue
         seen.add(href)
-        jobs.append(make_job(own_text(link), company, {}, href))
+        jobs.append(make_job(own_text(link), company, {}, None))
     return jobs
 
 
@@ -369,14 +368,25 @@ def make_job(
     return ExtractedJob(fields)
 
 
+_GENERIC = re.compile(
+    r"^(application|apply|careers?|jobs?|job board|job openings?|hiring|open positions"
+    r"|job application|boost your application)$",
+    re.IGNORECASE,
+)
+
+
 def split_title(text: str) -> tuple[str, str | None]:
-    """ "Role - Company", "Role at Company", "Role | Company" -> (role, company)."""
-    for separator in (" at ", " | ", " - ", " – ", " — "):
-        if separator in text:
-            role, _, company = text.partition(separator)
-            if looks_like_title(role) or separator == " at ":
-                return role.strip(), company.strip() or None
-    return text.strip(), None
+    """ "Role - Company", "Company - Role", "Role at Company", "Role | Company - Careers" ->
+    (role, company); parts such as "Careers" or "Application" are not a company."""
+    if " at " in text and looks_like_title(text.split(" at ", 1)[0]):
+        head, _, tail = text.partition(" at ")
+        return head.strip(), tail.strip() or None
+    parts = [p.strip() for p in re.split(r"\s[-|–—·]\s", text) if p.strip()]
+    found = next((p for p in parts if looks_like_title(p)), None)
+    if found is None:
+        return text.strip(), None
+    others = [p for p in parts if p != found and not _GENERIC.match(p)]
+    return found, (others[0] if others else None)
 
 
 def job_page(tree: LexborHTMLParser, url: str) -> ExtractedJob | None:

@@ -106,6 +106,8 @@ def bot_check(facts: PageFacts) -> Gate | None:
         for form in facts.forms:
             if evidence is None and "__cf_chl" in form.action:
                 evidence = "form action __cf_chl"
+    if evidence is None and any(e.role == "captcha" and not e.hidden for e in facts.elements):
+        return None  # the challenge is a captcha widget: the captcha gate is what blocks
     title_marker = _TITLE_MARKERS.search(facts.title)
     everything = tree.root.text(deep=True) if tree.root is not None else ""
     phrase = _PHRASES.search(everything)
@@ -165,14 +167,10 @@ def is_invisible_widget(facts: PageFacts, element: Element) -> bool:
     return False
 
 
-def login_gates(facts: PageFacts) -> tuple[list[Gate], set[str]]:
+def login_gates(facts: PageFacts) -> list[Gate]:
+    """One gate per visible password field (a sign-up form's confirmation field too)."""
     gates: list[Gate] = []
-    forms: set[str] = set()
-    places: set[str | None] = set()
     for element in visible(facts, "password"):
-        if element.form in places:
-            continue
-        places.add(element.form)
         form = next((f for f in facts.forms if f.id == element.form), None)
         others = (
             [f for f in form.fields if not f.hidden and f.type not in ("password", "checkbox")]
@@ -180,24 +178,20 @@ def login_gates(facts: PageFacts) -> tuple[list[Gate], set[str]]:
             else []
         )
         wall = not facts.has_jobs and len(others) <= 2
-        if form:
-            forms.add(form.id)
         gates.append(Gate("login", selector(element, facts), element.id, blocks_page=wall))
-    return gates, forms
+    return gates
 
 
-def payment_gates(facts: PageFacts) -> tuple[list[Gate], set[str]]:
+def payment_gates(facts: PageFacts) -> list[Gate]:
+    """One gate per form with visible card fields, on its first card field."""
     gates: list[Gate] = []
-    forms: set[str] = set()
     places: set[str | None] = set()
     for element in visible(facts, "payment"):
         if element.form in places:
             continue
         places.add(element.form)
-        if element.form:
-            forms.add(element.form)
         gates.append(Gate("payment", selector(element, facts), element.id))
-    return gates, forms
+    return gates
 
 
 def sends_applicant_data(form: Form, facts: PageFacts) -> bool:
@@ -219,17 +213,19 @@ def sends_applicant_data(form: Form, facts: PageFacts) -> bool:
     return False
 
 
-def submit_gates(facts: PageFacts, skip: set[str], challenge: bool) -> list[Gate]:
+def submit_gates(facts: PageFacts, challenge: bool, challenge_forms: set[str]) -> list[Gate]:
+    """One gate per form that would send applicant data; the form of a challenge (a bot
+    check's hidden form, the form around a captcha that replaces the page) is the challenge."""
     gates: list[Gate] = []
     for form in facts.forms:
-        if form.id in skip or not sends_applicant_data(form, facts):
+        if form.id in challenge_forms or not sends_applicant_data(form, facts):
             continue
         if challenge and not any(not f.hidden for f in form.fields):
             continue  # the challenge's own form: the bot_check gate covers it
         controls = [e for e in facts.elements if e.id in form.submit_ids]
         shown = [e for e in controls if not e.hidden]
-        if not shown and not form.auto_submit and all(f.hidden for f in form.fields):
-            continue  # nothing a person can fill or press
+        if not controls and not form.auto_submit:
+            continue  # nothing submits it: no submit control, no script
         target = shown or controls
         if target:
             evidence = f"{selector(target[0], facts)} submits {form.method} {short(form.action)}"
@@ -252,10 +248,17 @@ def detect_gates(facts: PageFacts) -> tuple[Gate, ...]:
     challenge = bot_check(facts)
     gates: list[Gate] = [challenge] if challenge else []
     gates += captcha_gates(facts, replaced=challenge is not None)
-    logins, login_forms = login_gates(facts)
-    payments, payment_forms = payment_gates(facts)
+    logins = login_gates(facts)
+    payments = payment_gates(facts)
     uploads = [Gate("upload", selector(e, facts), e.id) for e in visible(facts, "file")]
-    submits = submit_gates(facts, login_forms | payment_forms, challenge is not None)
+    challenge_forms = {
+        facts_form
+        for gate in gates
+        if gate.type == "captcha" and gate.blocks_page
+        for facts_form in [next((e.form for e in facts.elements if e.id == gate.element_id), None)]
+        if facts_form
+    }
+    submits = submit_gates(facts, challenge is not None, challenge_forms)
     gates += logins + payments + uploads + submits
     end = len(facts.order) + 1
     ranked = sorted(

@@ -34,6 +34,7 @@ CAPTCHA_FRAME = re.compile(
     r"|challenges\.cloudflare\.com",
     re.IGNORECASE,
 )
+_CAPTCHA_WORD = re.compile(r"captcha|turnstile", re.IGNORECASE)
 _CARD_NAME = re.compile(
     r"card[-_ ]?num|cardnumber|cc[-_]?(num|number|exp|csc|cvc|cvv)|\bcvc\b|\bcvv\b|cvc2|cvv2"
     r"|security[-_ ]?code|expiry|exp[-_]?(date|month|year)|card[-_ ]?exp",
@@ -59,7 +60,8 @@ def collapse(text: str) -> str:
 
 
 _LABEL_NOISE = re.compile(
-    r"\*|\(required\)|\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.IGNORECASE
+    r"[*\u2731\u2217\uff0a]|\(required\)|\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b",
+    re.IGNORECASE,
 )
 
 
@@ -173,7 +175,9 @@ def role_of(node: LexborNode, in_form: bool) -> Role:
     if node.css_matches(CAPTCHA_SELECTOR):
         return "captcha"
     if tag == "iframe":
-        return "captcha" if CAPTCHA_FRAME.search(attrs.get("src") or "") else "iframe"
+        names = " ".join(attrs.get(key) or "" for key in ("title", "name", "id"))
+        captcha = CAPTCHA_FRAME.search(attrs.get("src") or "") or _CAPTCHA_WORD.search(names)
+        return "captcha" if captcha or _CAPTCHA_WORD.search(attrs.get("src") or "") else "iframe"
     if tag == "a":
         return "link"
     if tag == "button":
