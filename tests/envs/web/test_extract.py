@@ -97,6 +97,15 @@ def test_json_ld_fields_are_canonical() -> None:
     }
 
 
+def test_structured_job_completed_from_labelled_text() -> None:
+    (job,) = page(
+        ld('{"@type": "JobPosting", "title": "QA Engineer", "datePosted": "2025-02-01"}')
+        + "<p>Pay range: $68,000 - $82,000 annually.</p><p>Posted: 2024-01-01</p>"
+    ).jobs
+    assert values(job)["salary"] == ("USD 68000-82000/YEAR", "heuristic")
+    assert values(job)["posted_date"] == ("2025-02-01", "json-ld")
+
+
 def test_microdata_job() -> None:
     (job,) = page(
         '<div itemscope itemtype="https://schema.org/JobPosting">'

@@ -461,12 +461,16 @@ def extract_jobs(tree: LexborHTMLParser, url: str) -> tuple[ExtractedJob, ...]:
     """The jobs on a page, from the best source it has."""
     jobs = json_ld_jobs(tree, url) or microdata_jobs(tree, url)
     if jobs:
-        if len(jobs) == 1 and jobs[0].get("apply_url") is None:
-            apply = apply_link(tree, url)
+        if len(jobs) == 1:
+            # the one job of a job page: what its structured data leaves out, the page may state
+            fields = dict(jobs[0].fields)
+            for name, value in heuristic_fields(labelled(tree)).items():
+                if value and name not in fields:
+                    fields[name] = FieldValue(value, "heuristic")
+            apply = apply_link(tree, url) if "apply_url" not in fields else None
             if apply:
-                fields = dict(jobs[0].fields)
                 fields["apply_url"] = FieldValue(apply, "heuristic")
-                jobs = [ExtractedJob(fields)]
+            jobs = [ExtractedJob(fields)]
         return tuple(jobs)
     listed = listing_jobs(tree, url)
     if listed:
