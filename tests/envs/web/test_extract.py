@@ -43,6 +43,8 @@ def test_real_greenhouse_job_from_json_ld() -> None:
     assert got["posted_date"] == ("2026-01-22", "json-ld")
     locations = got["location"][0].split("; ")
     assert len(locations) == 3 and locations[0] == "Mountain View, California, US"
+    # JSON-LD has no pay; the page states it under "Salary Range"
+    assert got["salary"] == ("USD 170000-216000/YEAR", "heuristic")
     # the page carries the application form: it is its own apply URL
     assert got["apply_url"] == (url, "heuristic")
 
@@ -211,6 +213,13 @@ def test_company_only_in_the_url() -> None:
         "<h1>Research Scientist</h1>", url="https://apply.workable.com/huggingface/j/123/"
     ).jobs
     assert values(job)["company"] == ("Huggingface", "url")
+
+
+def test_a_fee_is_not_a_salary() -> None:
+    (job,) = page("<h1>Junior BI Developer</h1><p>Boost your application for $19.99.</p>").jobs
+    assert job.get("salary") is None
+    assert salary_from_text("$19.99") == "USD 19.99/HOUR"
+    assert salary_from_text("$19.99", loose=False) is None
 
 
 def test_pages_that_are_not_job_pages_have_no_job() -> None:

@@ -422,7 +422,7 @@ def job_page(tree: LexborHTMLParser, url: str) -> ExtractedJob | None:
     values = labelled(tree)
     if "salary" not in values and tree.body is not None:
         body_text = own_text(tree.body)
-        salary = salary_from_text(body_text)
+        salary = salary_from_text(body_text, loose=False)
         if salary:
             fields["salary"] = FieldValue(salary, "heuristic")
     for name, value in heuristic_fields(values).items():

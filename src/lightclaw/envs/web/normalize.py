@@ -112,9 +112,10 @@ def salary_text(low: float, high: float | None, currency: str, unit: str | None)
     return f"{currency.upper()} {span}/{unit}"
 
 
-def salary_from_text(text: str) -> str | None:
+def salary_from_text(text: str, *, loose: bool = True) -> str | None:
     """``USD 120000-150000/YEAR`` from "$120,000 - $150,000 a year" (the first amount that
-    looks like pay)."""
+    looks like pay). ``loose=False`` (text not labelled as pay) also wants a unit or a yearly
+    sized amount, so a "$19.99" fee is not a salary."""
     for found in _SALARY.finditer(text):
         cur = found["cur"]
         currency = next((code for sign, code in _CURRENCY_SIGNS if cur.upper() == sign), cur)
@@ -127,6 +128,8 @@ def salary_from_text(text: str) -> str | None:
         if low < 7 or (high is not None and high < low):
             continue
         unit = _UNITS.get((found["unit"] or "").lower())
+        if not loose and unit is None and low < 1000:
+            continue
         return salary_text(low, high, currency, unit)
     return None
 
