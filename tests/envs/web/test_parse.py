@@ -93,6 +93,12 @@ def test_label_resolution_order() -> None:
         '<label for="h">Email <small>(required)</small> <span>bf884918</span></label>'
         '<input type="email" id="h" name="h"></form>'
     )
+    lever = page(
+        '<form><div class="application-label">Resume/CV<span class="required">\u2731</span>'
+        '</div><div class="application-field"><input type="file" name="resume"></div>'
+        '<input name="first"><input name="second"></form>'
+    )
+    assert [e.text for e in lever.elements] == ["Resume/CV", "first", "second"]
     labels = {e.name: e.text for e in p.elements}
     assert labels == {
         "a": "First name",

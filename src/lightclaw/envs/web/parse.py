@@ -278,11 +278,39 @@ def control_label(node: LexborNode, labels: Labels) -> str:
         attrs.get("aria-label"),
         labels.by_ids(attrs.get("aria-labelledby") or ""),
         attrs.get("placeholder"),
+        caption_before(node),
         attrs.get("name"),
     ):
         text = clip_label(candidate or "")
         if text:
             return text
+    return ""
+
+
+_CONTROLS = "input, select, textarea, button"
+
+
+def caption_before(node: LexborNode) -> str:
+    """Short text just before the field or its container that is not a ``<label>`` (Lever's
+    ``<div class="application-label">Resume/CV</div><div><input type=file></div>``)."""
+    current: LexborNode | None = node
+    for _ in range(2):
+        if current is None:
+            return ""
+        before = current.prev
+        while before is not None and (before.tag or "").startswith("-"):
+            if before.tag == "-text" and (before.text_content or "").strip():
+                break
+            before = before.prev
+        if before is not None:
+            is_control = before.tag in ("input", "select", "textarea", "button", "form")
+            if not is_control and before.css_first(_CONTROLS) is None:
+                text = clip_label(
+                    before.text(deep=True) if before.tag != "-text" else before.text_content or ""
+                )
+                return text if len(text) <= 80 else ""
+            return ""
+        current = current.parent
     return ""
 
 
