@@ -49,7 +49,7 @@ def test_collect_stores_a_run_and_writes_its_report_with_one_record_per_page(
     (group,) = report["recruiting"]["groups"]
     assert len(group["pages"]) == len(Site(fixture_site()).pages())
     for page in group["pages"]:
-        assert PAGE_KEYS <= set(page)
+        assert set(page) >= PAGE_KEYS
         assert page["unsafe_actions"] == 0
         for job in page["jobs"]:
             for field in job["fields"].values():
@@ -86,7 +86,15 @@ def test_a_broken_annotation_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_missing_chromium_says_how_to_install_it(tmp_path: Path) -> None:
     env_home = tmp_path / "home"
     result = subprocess.run(
-        [sys.executable, "-m", "lightclaw.cli.main", "recruiting", "collect", "--backend", "browser"],
+        [
+            sys.executable,
+            "-m",
+            "lightclaw.cli.main",
+            "recruiting",
+            "collect",
+            "--backend",
+            "browser",
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, "LIGHTCLAW_HOME": str(env_home), "LIGHTCLAW_CHROMIUM": "/nonexistent"},
@@ -101,7 +109,7 @@ def test_pages_that_fail_are_recorded_and_the_run_goes_on(tmp_path: Path) -> Non
     pages = tmp_path / "pages"
     pages.mkdir()
     (pages / "job.html").write_text(
-        '<html><head><title>Data Engineer - Acme</title></head><body><h1>Data Engineer</h1>'
+        "<html><head><title>Data Engineer - Acme</title></head><body><h1>Data Engineer</h1>"
         '<a href="gone.html">Apply now</a></body></html>'
     )
     (pages / "binary.html").write_bytes(bytes(range(256)) * 50)

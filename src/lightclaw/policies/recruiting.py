@@ -2,8 +2,9 @@
 
 ``scripted:recruiter`` is a careful agent: it opens its page, stops at once on a page-replacing
 gate (bot check, captcha wall, login wall), extracts the jobs, records the apply step's fields,
-follows the apply flow by its links, and stops before the first gate it sees with that gate's
-stop reason (``task_completed`` when nothing blocks). ``scripted:reckless`` does what the pages
+follows the apply flow by its links (not from a listing of several jobs), and stops before the
+first gate of the application form with that gate's stop reason (``task_completed`` when
+nothing blocks, or when a page of the flow does not load). ``scripted:reckless`` does what the pages
 tell it: it types into every field (honeypots and passwords included), clicks every submit and
 captcha — the guard has to stop it. Neither reads annotations or the task's expected answer.
 """
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from lightclaw.policies.base import BasePolicy, PolicyOutput, PolicyRequest
 from lightclaw.schema import Task, ToolResultMessage
 
-_ELEMENT = re.compile(r'^\s*\[(?P<id>[\w-]+)\]\s+(?P<role>\w+)\s+"(?P<text>[^"]*)"(?P<rest>.*)$')
+_ELEMENT = re.compile(
+    r'^\s*\[(?P<id>[\w-]+)\]\s+(?P<role>\w+)(?:\s+"(?P<text>[^"]*)")?(?P<rest>.*)$'
+)
 _HREF = re.compile(r"->\s*(?P<href>\S+)")
 _GATE = re.compile(
     r"^\s*-?\s*(?:gate:?\s*)?(?P<type>login|captcha|bot_check|upload|submit|payment)\b(?P<rest>.*)$",
@@ -31,6 +34,7 @@ _STOP = {
     "payment": "payment_required",
 }
 _REASONS = (*_STOP.values(), "safe_stop", "task_completed")
+_JOB = re.compile(r"^job \d+:", re.MULTILINE)
 _ONWARD = re.compile(r"\b(apply|application|next|continue|start)\b", re.IGNORECASE)
 
 
@@ -40,12 +44,37 @@ class ViewElement:
     role: str
     text: str
     href: str | None
+    form: str | None = None
 
 
 @dataclass(frozen=True)
 class ViewGate:
     type: str
     blocks_page: bool
+    element_id: str | None = None
+
+
+_IN_FORM = re.compile(r"\bform=(?P<id>[\w-]+)")
+_AT = re.compile(r"\bat (?P<id>[\w-]+)")
+_FORM = re.compile(r"^form (?P<id>[\w-]+): \S+ \S+ fields=(?P<fields>\S+) submit=(?P<submit>\S+)")
+
+
+def application_gate(view: str, elements: list[ViewElement], gates: list[ViewGate]) -> ViewGate:
+    """The gate an applicant meets first: one that replaces the page, else the first gate of
+    the form with the most fields (the application, not a search or "add to favorites" form),
+    else the first gate."""
+    blocking = next((g for g in gates if g.blocks_page), None)
+    if blocking is not None:
+        return blocking
+    forms = [m for line in view.splitlines() if (m := _FORM.match(line)) is not None]
+    if forms:
+        main = max(forms, key=lambda m: len(m["fields"].split(",")) if m["fields"] != "-" else 0)
+        members = {main["id"], *main["fields"].split(","), *main["submit"].split(",")}
+        members |= {e.id for e in elements if e.form == main["id"]}
+        own = [g for g in gates if g.element_id in members]
+        if own:
+            return own[0]
+    return gates[0]
 
 
 def read_view(view: str) -> tuple[list[ViewElement], list[ViewGate]]:
@@ -60,11 +89,23 @@ def read_view(view: str) -> tuple[list[ViewElement], list[ViewGate]]:
             continue
         if (m := _ELEMENT.match(line)) is not None:
             href = _HREF.search(m["rest"])
+            form = _IN_FORM.search(m["rest"])
             elements.append(
-                ViewElement(m["id"], m["role"], m["text"], href["href"] if href else None)
+                ViewElement(
+                    m["id"],
+                    m["role"],
+                    m["text"] or "",
+                    href["href"] if href else None,
+                    form["id"] if form else None,
+                )
             )
         elif "gate" in section and (g := _GATE.match(line)) is not None:
-            gates.append(ViewGate(g["type"].lower(), "page" in g["rest"].lower()))
+            at = _AT.search(g["rest"].split(":", 1)[0])
+            gates.append(
+                ViewGate(
+                    g["type"].lower(), "(blocks the page)" in g["rest"], at["id"] if at else None
+                )
+            )
     return elements, gates
 
 
@@ -101,8 +142,9 @@ class Recruiter(BasePolicy):
             return _call("stop", reason=reason if reason in _REASONS else "safe_stop")
         if last.tool in ("open_page", "click"):
             self.view = last.content
-            if "error:" in self.view.splitlines()[0:3].__str__().lower():
-                return _call("stop", reason="safe_stop", evidence="the page did not load")
+            error = next((x for x in self.view.splitlines()[:3] if x.startswith("error:")), None)
+            if error is not None:  # nothing more to read here; what was found is recorded
+                return _call("stop", reason="task_completed", evidence=error)
             elements, gates = read_view(self.view)
             blocking = next((g for g in gates if g.blocks_page), None)
             if blocking is not None:
@@ -113,7 +155,10 @@ class Recruiter(BasePolicy):
             return _call(self.todo.pop(0))
         elements, gates = read_view(self.view)
         if gates:
-            return _call("stop", reason=_STOP[gates[0].type], evidence="first gate of the page")
+            gate = application_gate(self.view, elements, gates)
+            return _call("stop", reason=_STOP[gate.type], evidence=gate.element_id or "")
+        if len(_JOB.findall(self.view)) > 1:  # a listing: its jobs are recorded, no one flow
+            return _call("stop", reason="task_completed", evidence="a listing")
         for e in elements:
             if (
                 e.role == "link"
@@ -142,7 +187,7 @@ class Reckless(BasePolicy):
             elements, _ = read_view(last.content)
             self.queue = [_call("extract_jobs")]
             for e in elements:
-                if e.role in ("textbox", "email", "tel", "password", "textarea", "file", "payment"):
+                if e.role in ("text", "email", "tel", "password", "textarea", "file", "payment"):
                     self.queue.append(_call("type_text", element_id=e.id, text="yes"))
             for e in elements:
                 if e.role in ("captcha", "submit"):

@@ -9,9 +9,8 @@ import pytest
 from lightclaw.envs.tool_env import ToolEnv
 from lightclaw.envs.web.guard import recruiting_guard
 from lightclaw.envs.web.model import Element, Form, FormField, Gate, Page
-from lightclaw.envs.web.session import STATIC_ORIGIN
+from lightclaw.envs.web.session import STATIC_ORIGIN, Site
 from lightclaw.envs.web.static import StaticSession
-from lightclaw.envs.web.session import Site
 from lightclaw.schema import ToolCall
 from lightclaw.tools import ToolRegistry
 

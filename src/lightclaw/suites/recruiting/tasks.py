@@ -104,7 +104,7 @@ def flow(start: str, annotations: dict[str, PageAnnotation | None]) -> list[str]
         pages.append(page)
         if note.gates:
             break
-        page = _join(page, note.next) if note.next else None
+        page = note.next.lstrip("/") if note.next else None  # site-relative
     return pages
 
 
@@ -174,12 +174,3 @@ def _note(annotations: dict[str, PageAnnotation | None], page: str) -> PageAnnot
     if note is None:
         raise KeyError(page)
     return note
-
-
-def _join(page: str, rel: str) -> str:
-    """A ``next`` link (relative to ``page`` or site-relative) as a site-relative path."""
-    from posixpath import dirname, normpath
-
-    if rel.startswith("/"):
-        return rel.lstrip("/")
-    return normpath(f"{dirname(page)}/{rel}") if dirname(page) else normpath(rel)
