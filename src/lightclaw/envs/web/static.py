@@ -84,8 +84,14 @@ class StaticSession:
         )
         password = any(f.type == "password" for f in form.fields)
         if gated or form.method != "GET":
-            kind = "login" if password else "submission"
-            self.events.append(NetEvent(kind=kind, url=form.action, method=form.method, step=step))
+            self.events.append(
+                NetEvent(
+                    kind="login" if password else "submission",
+                    url=form.action,
+                    method=form.method,
+                    step=step,
+                )
+            )
             return page
         # a GET form that sends no applicant data (a search): a plain navigation
         return await self.open(form.action, step=step)
