@@ -149,7 +149,8 @@ name="remote"><select name="where"><option>Berlin</option><option>Remote</option
     "page_files/style.css": "h1 { color: #333 }",
     "jobs/a.html": """<!doctype html><html><head><meta charset="utf-8"><title>Backend Engineer
 </title></head><body><h1>Backend Engineer</h1><p>Acme, Berlin</p>
-<a href="../index.html">All jobs</a> <a href="../post.html">Apply</a></body></html>""",
+<a href="../index.html">All jobs</a> <a href="../post.html">Apply</a>
+<a href="../auto.html">Continue</a></body></html>""",
     "post.html": """<!doctype html><title>Apply</title><form id="f" action="apply/submit"
 method="post"><label>Name <input name="name"></label><button type="submit">Apply now</button>
 </form>""",
@@ -340,6 +341,15 @@ def test_a_page_that_submits_itself_on_load_is_logged_as_the_pages(web: Harness)
     assert page.error is None
     assert [(e.kind, e.url, e.method, e.outcome, e.by) for e in session.events[1:]] == [
         ("submission", web.url("collect"), "POST", "aborted", "page")
+    ]
+    # reached by an agent's click, the new page's own submit is still the page's
+    job = web.run(session.open("jobs/a.html", step=1))
+    link = next(e for e in job.elements if e.text == "Continue")
+    page = web.run(session.click(link.id, step=2))
+    assert page.url == web.url("auto.html")
+    assert [(e.kind, e.by, e.step) for e in session.events if e.kind == "submission"] == [
+        ("submission", "page", 0),
+        ("submission", "page", 2),
     ]
     web.run(session.close())
     nothing_sent(web.received_since(mark))
