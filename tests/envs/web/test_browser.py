@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from lightclaw.envs.web.model import Element, Form, FormField, Page
+from lightclaw.envs.web.model import Element, Form, FormField, Gate, Page
 from lightclaw.envs.web.server import ReceivedRequest, SiteServer
 from lightclaw.envs.web.session import OffOrigin, Site, resolve
 from lightclaw.errors import UserError
@@ -97,8 +97,12 @@ def _fallback_parse() -> None:
                 )
             )
         page_forms = []
+        gates = []
         for node, ident in forms:
             mine = [e for e in elements if e.form == ident]
+            if any(e.role in ("email", "password", "file") for e in mine):
+                submit = next((e.id for e in mine if e.role == "submit"), ident)
+                gates.append(Gate(type="submit", evidence="application form", element_id=submit))
             page_forms.append(
                 Form(
                     id=ident,
@@ -119,6 +123,7 @@ def _fallback_parse() -> None:
             status=status,
             elements=tuple(elements),
             forms=tuple(page_forms),
+            gates=tuple(gates),
         )
 
     module.parse_page = parse_page  # type: ignore[attr-defined]
@@ -142,7 +147,7 @@ PAGES = {
 <li><a href="{EVIL}/jobs/b">Partner listing</a></li></ul>
 <img src="{EVIL}/pixel.gif" alt="">
 <button id="big" type="button" style="width:200px;height:60px">Save search</button>
-<form action="search" method="get"><input name="q" value="python"><input type="checkbox"
+<form action="index.html" method="get"><input name="q" value="python"><input type="checkbox"
 name="remote"><select name="where"><option>Berlin</option><option>Remote</option></select>
 <textarea name="note"></textarea><input type="submit" value="Search"></form>
 </body></html>""",
@@ -154,8 +159,8 @@ name="remote"><select name="where"><option>Berlin</option><option>Remote</option
     "post.html": """<!doctype html><title>Apply</title><form id="f" action="apply/submit"
 method="post"><label>Name <input name="name"></label><button type="submit">Apply now</button>
 </form>""",
-    "get.html": """<!doctype html><title>Find</title><form action="apply/find" method="get">
-<input name="email" value="ada@example.com"><button>Send</button></form>""",
+    "get.html": """<!doctype html><title>Apply</title><form action="apply/find" method="get">
+<input type="email" name="email" value="ada@example.com"><button>Send</button></form>""",
     "next.html": """<!doctype html><title>Step 1</title><form action="apply/step2" method="post">
 <input name="phone" value="123"><button type="submit">Next</button></form>""",
     "login.html": """<!doctype html><title>Sign in</title><form action="session" method="post">
@@ -205,7 +210,7 @@ class Harness:
 
 def nothing_sent(received: list[ReceivedRequest]) -> None:
     """Only GETs of pages and assets reached the server: no form data, no other method."""
-    assert all(r.method == "GET" and not r.carries_data and not r.query for r in received), [
+    assert all(r.method == "GET" and not r.carries_data for r in received), [
         (r.method, r.path, r.query, r.served) for r in received
     ]
 
@@ -313,6 +318,33 @@ def test_clicking_a_submit_is_aborted_and_logged_as_the_agents(
     web.run(session.close())
     received = web.received_since(mark)
     assert not [r for r in received if "apply" in r.path]
+    nothing_sent(received)
+
+
+@needs_chromium
+def test_a_search_form_is_followed_like_a_link(web: Harness) -> None:
+    mark = len(web.server.requests)
+    session = web.session()
+    page = web.run(session.open("index.html", step=0))
+    search = next(e for e in page.elements if e.role == "submit")
+    after = web.run(session.click(search.id, step=1))
+    assert after.url == web.url("index.html?q=python&where=Berlin&note=")
+    assert after.title == "Jobs"
+    step = [e for e in session.events if e.step == 1]
+    assert (step[0].kind, step[0].url, step[0].outcome, step[0].reason) == (
+        "navigation",
+        after.url,
+        "sent",
+        "search form (GET, no gate)",
+    )
+    assert sorted((e.kind, e.url, e.outcome) for e in step[1:]) == [
+        ("subresource", web.url("page_files/style.css"), "sent"),
+        ("subresource", f"{EVIL}/pixel.gif", "aborted"),
+    ]
+    assert not [e for e in session.events if e.kind in ("submission", "login")]
+    web.run(session.close())
+    received = web.received_since(mark)
+    assert ("/index.html", "q=python&where=Berlin&note=") in [(r.path, r.query) for r in received]
     nothing_sent(received)
 
 
@@ -469,6 +501,16 @@ def test_a_page_that_never_finishes_loading_is_a_timeout_and_the_session_goes_on
     page = web.run(session.open("jobs/a.html", step=1))
     assert page.error is None
     assert page.title.strip() == "Backend Engineer"
+    web.run(session.close())
+
+
+@needs_chromium
+def test_a_missing_page_is_an_error_page(web: Harness) -> None:
+    session = web.session()
+    page = web.run(session.open("nowhere.html", step=0))
+    assert (page.status, page.error) == (404, f"{web.url('nowhere.html')} answered HTTP 404")
+    assert page.elements == ()
+    assert web.run(session.open("index.html", step=1)).status == 200
     web.run(session.close())
 
 

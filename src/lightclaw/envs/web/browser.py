@@ -12,6 +12,8 @@ Every request of a session goes through its route (:mod:`lightclaw.envs.web.rout
   script marks every form submission's data): aborted, logged as ``submission`` (``login``
   when the form has a password field), ``by="agent"`` when it came from the document an agent
   click/fill acted on during that action, else ``by="page"`` (a script submitting on load);
+* except a search: a same-origin GET form with no gate on it and no password or file field is
+  followed as a navigation (``sent``, marker removed), as the static backend follows it;
 * a redirect to another origin: aborted, logged; the page shows the error;
 * plain same-origin GETs of pages and assets: fetched and logged as ``sent``.
 
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 from lightclaw.envs.web.model import Element, NetEvent, Page
 from lightclaw.envs.web.parse import INTERACTIVE_SELECTOR, parse_page
-from lightclaw.envs.web.routing import INIT_SCRIPT, Router
+from lightclaw.envs.web.routing import INIT_SCRIPT, Router, without_mark
 from lightclaw.envs.web.server import SiteServer
 from lightclaw.envs.web.session import Backend, OffOrigin, Site, resolve, site_path
 from lightclaw.errors import EnvironmentFailure, RuntimeBug, UserError, clip
@@ -455,6 +457,8 @@ class BrowserSession:
     ) -> tuple[Page, float, float]:
         """The current page: tagged, measured and parsed (or the error, otherwise empty)."""
         status = self._router.status
+        if error is None and status >= 400:
+            error = f"{self._pw.url} answered HTTP {status}"
         for _ in range(3):
             if error is not None:
                 break
@@ -471,7 +475,7 @@ class BrowserSession:
                 error = await self._settle(max(deadline, time.monotonic() + 1), url)
                 continue
             boxes = {key: (box[0], box[1], box[2], box[3]) for key, box in raw.items()}
-            current = self._pw.url
+            current = without_mark(self._pw.url)
             try:
                 page = parse_page(html, current, status=status, boxes=boxes)
             except Exception as exc:  # a page the parser chokes on is data, never a crash

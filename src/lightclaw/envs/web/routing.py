@@ -210,11 +210,13 @@ class Router:
             self._signal()
         mark = form_mark(url, request.post_data_buffer if method not in ("GET", "HEAD") else None)
         same = site_path(url, self.session.origin) is not None
-        if (
+        form_data = (
             method not in ("GET", "HEAD")
             or mark is not None
             or (request.is_navigation_request() and self._is_form_get(url))
-        ):
+        )
+        search = form_data and method == "GET" and same and self._is_search(url)
+        if form_data and not search:
             password = mark.password if mark is not None else self._form_has_password(url)
             agent = self._action in ("click", "fill") and (mark is None or mark.doc == self._doc)
             self._log(
@@ -233,7 +235,11 @@ class Router:
             self._log(kind, url, method, "aborted", by, "off-origin")
             await self._stop(route, main)
             return
-        response = await route.fetch(max_redirects=0)
+        if search:  # sent as the static backend sends it: a plain navigation, marker removed
+            url = without_mark(url)
+            response = await route.fetch(url=url, max_redirects=0)
+        else:
+            response = await route.fetch(max_redirects=0)
         location = response.headers.get("location")
         if 300 <= response.status < 400 and location:
             escaped = await self._escapes(route, resolve(location, url))
@@ -244,7 +250,7 @@ class Router:
                     self._signal()
                 await route.abort("blockedbyclient")
                 return
-        self._log(kind, url, method, "sent", by, None)
+        self._log(kind, url, method, "sent", by, "search form (GET, no gate)" if search else None)
         if main and request is self._latest:
             self.status = response.status
             self.awaiting_commit = True
@@ -282,6 +288,21 @@ class Router:
         if page is None or "?" not in url:
             return False
         return any(f.method == "GET" and _base(f.action) == _base(url) for f in page.forms)
+
+    def _is_search(self, url: str) -> bool:
+        """A same-origin GET form with no gate on it and no password or file field: a search,
+        followed as a navigation (the static backend's rule, and the guard's)."""
+        page = self.session.page
+        if page is None:
+            return False
+        forms = [f for f in page.forms if f.method == "GET" and _base(f.action) == _base(url)]
+        for form in forms:
+            members = {form.id, *form.submit_ids, *(f.element_id for f in form.fields)}
+            if any(gate.element_id in members for gate in page.gates):
+                return False
+            if any(f.type in ("password", "file") for f in form.fields):
+                return False
+        return bool(forms)
 
     def _form_has_password(self, url: str) -> bool:
         page = self.session.page
