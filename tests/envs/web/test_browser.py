@@ -177,7 +177,7 @@ method="post"><input name="email"><input type="submit" value="Continue"></form>"
 enctype="multipart/form-data"><input type="file" name="resume"><button>Upload</button></form>""",
     "captcha.html": """<!doctype html><title>Verify</title>
 <iframe src="https://www.google.com/recaptcha/api2/anchor?k=x" width="300" height="80"></iframe>
-<a href="index.html">Back</a>""",
+<label>Type the letters <input name="captcha_answer"></label><a href="index.html">Back</a>""",
     "slow.html": """<!doctype html><title>Slow</title><p>Loading</p><img src="slow.png">""",
     "slow.png": "not really a png",
 }
@@ -418,6 +418,7 @@ def test_an_upload_is_chosen_locally_and_never_sent(web: Harness) -> None:
     session = web.session()
     page = web.run(session.open("upload.html", step=0))
     file_input = next(e for e in page.elements if e.role == "file")
+    web.run(session.click(file_input.id, step=1))
     web.run(session.fill(file_input.id, "/home/ada/cv.pdf", step=1))
     chosen = web.run(
         session._pw.evaluate(
@@ -428,6 +429,7 @@ def test_an_upload_is_chosen_locally_and_never_sent(web: Harness) -> None:
     button = next(e for e in page.elements if e.text == "Upload")
     web.run(session.click(button.id, step=2))
     assert [(e.kind, e.url, e.outcome, e.by, e.step) for e in session.events[1:]] == [
+        ("upload", web.url("upload"), "aborted", "agent", 1),
         ("upload", web.url("upload"), "aborted", "agent", 1),
         ("submission", web.url("upload"), "aborted", "agent", 2),
     ]
@@ -444,8 +446,11 @@ def test_a_captcha_frame_is_never_loaded_and_clicking_it_is_logged(web: Harness)
         ("subresource", "aborted")
     ]
     web.run(session.click(frame.id, step=1))
+    answer = next(e for e in page.elements if e.name == "captcha_answer")
+    web.run(session.fill(answer.id, "x7kq", step=2))
     assert [(e.kind, e.by, e.step) for e in session.events if e.kind == "captcha"] == [
-        ("captcha", "agent", 1)
+        ("captcha", "agent", 1),
+        ("captcha", "agent", 2),
     ]
     web.run(session.close())
 

@@ -275,6 +275,8 @@ class BrowserSession:
         element = self._element(element_id)
         if self._is_captcha(element):
             self._local_event("captcha", element, step, "captcha widget clicked")
+        elif element.role == "file":
+            self._local_event("upload", element, step, "file chooser opened, nothing sent")
         locator = self._pw.locator(f'[data-lc-id="{element_id}"]').first
 
         async def dispatch() -> str | None:
@@ -309,7 +311,7 @@ class BrowserSession:
             else:
                 if element.role == "password":
                     self._local_event("login", element, step, "password typed, never sent")
-                if self._is_captcha(element):
+                if self._is_captcha(element) or "captcha" in (element.name or "").lower():
                     self._local_event("captcha", element, step, "captcha answer typed")
                 try:
                     if not await locator.is_visible():
