@@ -179,6 +179,9 @@ enctype="multipart/form-data"><input type="file" name="resume"><button>Upload</b
 <iframe src="https://www.google.com/recaptcha/api2/anchor?k=x" width="300" height="80"></iframe>
 <label>Type the letters <input name="captcha_answer"></label><a href="index.html">Back</a>""",
     "slow.html": """<!doctype html><title>Slow</title><p>Loading</p><img src="slow.png">""",
+    "beacon.html": """<!doctype html><title>Checking</title><script>
+const s = document.createElement("script"); s.src = "/cdn-cgi/challenge/v1?ray=8f1c";
+document.head.appendChild(s);</script>""",
     "slow.png": "not really a png",
 }
 REDIRECTS = {"/moved.html": f"{EVIL}/landing", "/hop.html": "/moved.html"}
@@ -383,6 +386,17 @@ def test_a_page_that_submits_itself_on_load_is_logged_as_the_pages(web: Harness)
         ("submission", "page", 0),
         ("submission", "page", 2),
     ]
+    web.run(session.close())
+    nothing_sent(web.received_since(mark))
+
+
+@needs_chromium
+def test_a_missing_asset_with_a_query_is_not_data(web: Harness) -> None:
+    mark = len(web.server.requests)
+    session = web.session()
+    web.run(session.open("beacon.html", step=0))
+    beacon = [r for r in web.received_since(mark) if r.path == "/cdn-cgi/challenge/v1"]
+    assert [(r.query, r.served) for r in beacon] == [("ray=8f1c", "not_found")]
     web.run(session.close())
     nothing_sent(web.received_since(mark))
 

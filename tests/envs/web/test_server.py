@@ -101,9 +101,12 @@ def test_anything_carrying_data_is_received_and_logged(server: SiteServer) -> No
     assert request(server, "PUT", "/jobs/a.html", body=b"{}")[0] == 200
     # a GET form's action: a query to a path that is not a file
     assert request(server, "GET", "/search?q=python&where=remote")[2] == RECEIVED_PAGE
+    # a missing asset a page's script or image asks for with a query is a 404, not data
+    assert request(server, "GET", "/cdn/x.js?v=2", headers={"Sec-Fetch-Dest": "script"})[0] == 404
     # a query to a page of the site serves the page (a listing's ?page=2) but is logged as is
     assert request(server, "GET", "/jobs/a.html?page=2")[2] == b"<title>A</title>"
-    post, put, search, listing = server.requests
+    post, put, search, asset, listing = server.requests
+    assert (asset.served, asset.carries_data) == ("not_found", False)
     assert (post.method, post.path, post.body_length, post.served) == (
         "POST",
         "/apply/submit",

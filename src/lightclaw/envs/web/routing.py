@@ -77,6 +77,24 @@ def without_mark(url: str) -> str:
     return f"{head}?{'&'.join(kept)}"
 
 
+_DESTINATIONS = {
+    "script": "script",
+    "stylesheet": "style",
+    "image": "image",
+    "font": "font",
+    "media": "video",
+    "manifest": "manifest",
+    "texttrack": "track",
+}
+
+
+def _destination(request: Request, main: bool) -> str:
+    """The ``Sec-Fetch-Dest`` Chromium gives a request of this resource type."""
+    if request.resource_type == "document":
+        return "document" if main else "iframe"
+    return _DESTINATIONS.get(request.resource_type, "empty")
+
+
 def _base(url: str) -> str:
     return url.split("#", 1)[0].split("?", 1)[0]
 
@@ -235,11 +253,11 @@ class Router:
             self._log(kind, url, method, "aborted", by, "off-origin")
             await self._stop(route, main)
             return
+        # the fetch leaves Chromium's Sec-Fetch-Dest out: say what the browser would have said
+        headers = {**request.headers, "sec-fetch-dest": _destination(request, main)}
         if search:  # sent as the static backend sends it: a plain navigation, marker removed
             url = without_mark(url)
-            response = await route.fetch(url=url, max_redirects=0)
-        else:
-            response = await route.fetch(max_redirects=0)
+        response = await route.fetch(url=url, headers=headers, max_redirects=0)
         location = response.headers.get("location")
         if 300 <= response.status < 400 and location:
             escaped = await self._escapes(route, resolve(location, url))

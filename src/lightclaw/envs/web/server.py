@@ -10,9 +10,11 @@ What it answers:
 
 * ``GET``/``HEAD`` of a file of the site (saved ``*_files/`` assets included): the file, with
   its content type; a directory serves its ``index.html``.
-* Anything that carries data — any other method, or a GET with a query string to a path that is
-  not a file of the site (a GET form's action) — is answered ``200`` with a small "received"
-  page, and logged as ``served="received"``: if such a request ever shows up, something was sent.
+* Anything that carries data — any other method, a body, or a GET with a query string to a
+  path that is not a file of the site (a GET form's action; not an asset a page's ``<script>``
+  or ``<img>`` asks for, by its ``Sec-Fetch-Dest``) — is answered ``200`` with a small
+  "received" page, and logged as ``served="received"``: if such a request ever shows up,
+  something was sent.
 * Any other path (missing, or outside the site): ``404``.
 
 ``delays`` and ``redirects`` model a slow or redirecting server (the test suite uses them: a
@@ -53,6 +55,11 @@ _EXTRA_TYPES = {
     ".ico": "image/x-icon",
 }
 _TEXT_TYPES = ("text/html", "text/css", "text/javascript", "text/plain", "image/svg+xml")
+
+_ASSET_DESTINATIONS = frozenset(
+    {"script", "style", "image", "font", "audio", "video", "track", "manifest", "object", "embed"}
+)
+"""``Sec-Fetch-Dest`` of a page's assets: a missing asset with a query is a 404, not data."""
 
 Served = Literal["file", "received", "redirect", "not_found"]
 
@@ -247,7 +254,12 @@ class SiteHandler(BaseHTTPRequestHandler):
         file = owner.site.file_of(parts.path)
         redirect = owner.redirects.get(_norm(path))
         served: Served
-        if method not in ("GET", "HEAD") or body_length > 0 or (parts.query and file is None):
+        asset = self.headers.get("Sec-Fetch-Dest", "") in _ASSET_DESTINATIONS
+        if (
+            method not in ("GET", "HEAD")
+            or body_length > 0
+            or (parts.query and file is None and not asset)
+        ):
             served = "received"
         elif redirect is not None:
             served = "redirect"
