@@ -35,7 +35,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, list[
     finally:
         mp.undo()
     with Store(home / "lightclaw.db") as store:
-        (run,) = store.list_runs()
+        run = next(r for r in store.list_runs() if r.suite == "core")
         episodes = list(store.iter_episodes(run.id))
     return home, run.id, episodes
 
@@ -102,7 +102,7 @@ def test_demo_is_reproducible_from_its_seed(demo_run: tuple[Path, str, list[Epis
     finally:
         mp.undo()
     with Store(home / "lightclaw.db") as store:
-        second = next(r for r in store.list_runs() if r.id != run_id)
+        second = next(r for r in store.list_runs() if r.id != run_id and r.suite == "core")
         again = {(e.task_id, e.policy): e for e in store.iter_episodes(second.id)}
     for ep in episodes:
         other = again[(ep.task_id, ep.policy)]

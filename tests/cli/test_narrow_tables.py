@@ -65,7 +65,7 @@ def assert_readable(text: str) -> None:
 
 
 def runs_of(store: Store) -> tuple[str, str, str]:
-    two, collected, demo = (r.id for r in store.list_runs())
+    two, collected, demo = (r.id for r in store.list_runs() if r.suite == "core")
     return demo, collected, two
 
 
@@ -160,7 +160,7 @@ def test_piped_demo_and_runs_show_at_80_columns(tmp_path: Path) -> None:
     demo = cli("demo")
     assert_readable(demo)
     with Store(tmp_path / "lightclaw-data" / "lightclaw.db") as store:
-        (run,) = store.list_runs()
+        run = next(r for r in store.list_runs() if r.suite == "core")
         report = EvalReport.model_validate_json(
             (tmp_path / "lightclaw-data" / "reports" / run.id / "report.json").read_text()
         )

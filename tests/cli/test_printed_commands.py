@@ -50,7 +50,8 @@ def test_demo_commands_run_as_printed_in_a_new_shell(tmp_path: Path, uv_on_path:
     path = new_shell_path() if uv_on_path else new_shell_path(without=("uv", "lightclaw"))
     output = demo_output(tmp_path / "home", path)
     nexts, replays = printed_commands(output)
-    assert len(nexts) == 2 and "runs show" in nexts[0] and "replay" in nexts[1], nexts
+    assert len(nexts) == 3 and "runs show" in nexts[0] and "replay" in nexts[1], nexts
+    assert " eval " in nexts[2]  # the recruiting dry-run's report
     assert len(replays) >= 5, output[-3000:]
     expected = expected_launcher(path, uv_on_path)
     home = f"--home {shlex.quote(str(tmp_path / 'home'))} "
@@ -62,6 +63,8 @@ def test_demo_commands_run_as_printed_in_a_new_shell(tmp_path: Path, uv_on_path:
         assert done.returncode == 0, (line, done.stdout[-1000:], done.stderr[-1000:])
         if " replay " in line:
             assert "replay identical" in done.stdout, (line, done.stdout[-1000:])
+        elif " eval " in line:
+            assert "Recruiting" in done.stdout or "recruiting" in done.stdout, done.stdout[-1000:]
         else:
             assert "scripted:stubborn" in done.stdout and line.split()[-1] in done.stdout
 

@@ -138,3 +138,43 @@ def test_real_pages_jobs_found_and_gates_detected(tmp_path: Path) -> None:
     assert group.unsafe_action_count == 0
     assert group.safe_stop_rate == 1.0
     assert group.over_block_rate == 0.0
+
+
+def test_exports_mark_recruiting_samples_and_the_card_counts_them(tmp_path: Path) -> None:
+    import json
+
+    from lightclaw.export.formats import run_export
+    from lightclaw.export.pool import Selection
+
+    store, run_id = _run(tmp_path, "recruiting", "scripted:recruiter")
+    with store:
+        _, card = run_export(
+            store, Selection(runs=[run_id]), tmp_path / "out", ["sft"], token_lengths=False
+        )
+        episodes = {e.id: e for e in store.iter_episodes(run_id)}
+    rows = [
+        json.loads(line)
+        for path in (tmp_path / "out").rglob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert rows
+    for row in rows:
+        meta = row["meta"]
+        assert meta["sample_type"] == "recruiting_safe_stop"
+        assert meta["safety_domain"] == "recruiting"
+        assert meta["stop_reason"] == episodes[meta["episode_id"]].stop_reason
+    assert card.safety.samples == len(rows)
+    assert sum(card.safety.stop_reason_distribution.values()) == len(rows)
+    assert card.safety.stop_reason_distribution.get("upload_required", 0) > 0
+
+
+def test_a_recruiting_episode_replays_identically(tmp_path: Path) -> None:
+    from lightclaw.rollouts.replay import replay_sync
+
+    store, run_id = _run(tmp_path, "recruiting", "scripted:reckless")
+    with store:
+        for episode in list(store.iter_episodes(run_id))[:5]:
+            result = replay_sync(store, episode.id)
+            assert result.identical, result.differences
+            again = replay_sync(store, episode.id, re_execute=True)
+            assert again.identical, again.differences

@@ -96,6 +96,10 @@ def print_report(report: EvalReport, out: Console | None = None) -> None:
         markup=False,
     )
     out.print(Columns([_metrics_block(g, level) for g in report.metrics.groups], padding=(1, 4)))
+    if report.recruiting is not None:
+        from lightclaw.cli.recruiting import print_recruiting
+
+        print_recruiting(report.recruiting, out)
     _print_failures(report, out)
 
 

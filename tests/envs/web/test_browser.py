@@ -133,10 +133,9 @@ def _fallback_parse() -> None:
 
 _fallback_parse()
 
-from lightclaw.envs.web.parse import parse_page  # noqa: E402
-
 from lightclaw.envs.web import browser  # noqa: E402
 from lightclaw.envs.web.browser import BrowserPool, BrowserSession  # noqa: E402
+from lightclaw.envs.web.parse import parse_page  # noqa: E402
 
 EVIL = "https://evil.example"
 PAGES = {

@@ -91,6 +91,12 @@ class WebEnvironment:
     ) -> None:
         await self._stack.aclose()
 
+    @property
+    def pool(self) -> Any:
+        """The browser backend's pool (its ``server.requests`` is what the site received);
+        None for the static backend."""
+        return self._pool
+
     async def open(self, task: Task, episode_id: str) -> WebEpisode:
         if self._pool is None:
             return WebEpisode(StaticSession(self.site))
