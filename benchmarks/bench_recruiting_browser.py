@@ -49,9 +49,7 @@ async def measure(site: Site, passes: int, shots: bool) -> dict[str, object]:
                     page = await session.open(rel, step=0)
                     closing = time.perf_counter()
                     await session.close()
-                    context_ms.append(
-                        (opened - before + time.perf_counter() - closing) * 1000
-                    )
+                    context_ms.append((opened - before + time.perf_counter() - closing) * 1000)
                     timings.extend(session.timings)
                     if page.error:
                         errors[rel] = page.error
