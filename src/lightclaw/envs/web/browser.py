@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 from lightclaw.envs.web.model import Element, NetEvent, Page
 from lightclaw.envs.web.parse import INTERACTIVE_SELECTOR, parse_page
-from lightclaw.envs.web.routing import INIT_SCRIPT, Router, without_mark
+from lightclaw.envs.web.routing import Router, without_mark
+from lightclaw.envs.web.scripts import INIT_SCRIPT, LOAD_JS, SET_VALUE_JS, TAG_JS
 from lightclaw.envs.web.server import SiteServer
 from lightclaw.envs.web.session import Backend, OffOrigin, Site, resolve, site_path
 from lightclaw.errors import EnvironmentFailure, RuntimeBug, UserError, clip
@@ -73,34 +74,6 @@ NAV_GRACE_S = 0.1
 """How long after a click/fill a navigation it started has to show up in the route."""
 UPLOAD_BYTES = b"LightClaw dry-run placeholder: never sent\n"
 
-_LOAD_JS = """(ms) => document.readyState === "complete" || new Promise((done) => {
-  addEventListener("load", () => done(true), { once: true });
-  setTimeout(() => done(document.readyState === "complete"), ms);
-})"""
-_TAG_JS = """(selector) => {
-  for (const el of document.querySelectorAll("[data-lc-id]")) el.removeAttribute("data-lc-id");
-  for (const el of document.querySelectorAll("noscript")) el.remove();
-  for (const el of document.querySelectorAll("a[target], area[target], form[target]")) {
-    el.removeAttribute("target");
-  }
-  const boxes = {};
-  let n = 0;
-  for (const el of document.querySelectorAll(selector)) {
-    n += 1;
-    const id = "e" + n;
-    el.setAttribute("data-lc-id", id);
-    const r = el.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) continue;
-    if (!el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) continue;
-    boxes[id] = [r.x, r.y, r.width, r.height];
-  }
-  return boxes;
-}"""
-_SET_VALUE_JS = """(el, value) => {
-  el.value = value;
-  el.dispatchEvent(new Event("input", { bubbles: true }));
-  el.dispatchEvent(new Event("change", { bubbles: true }));
-}"""
 _RETRYABLE = ("execution context was destroyed", "navigat", "frame was detached")
 
 Action = Literal["open", "click", "fill"]
@@ -318,7 +291,7 @@ class BrowserSession:
                         raise _NotActionable
                     await locator.fill(value, timeout=timeout)
                 except (_NotActionable, _playwright_error()):
-                    await locator.evaluate(_SET_VALUE_JS, value)
+                    await locator.evaluate(SET_VALUE_JS, value)
             return None
 
         return await self._act("fill", step, self._pw.url, element, dispatch)
@@ -438,7 +411,7 @@ class BrowserSession:
                 return f"timeout: {self._pw.url} did not load within {self.load_timeout:g} s"
             try:
                 loaded = await asyncio.wait_for(
-                    self._pw.evaluate(_LOAD_JS, int(remaining * 1000)), remaining + 2
+                    self._pw.evaluate(LOAD_JS, int(remaining * 1000)), remaining + 2
                 )
             except TimeoutError:
                 loaded = False
@@ -466,7 +439,7 @@ class BrowserSession:
                 break
             tag_start = time.perf_counter()
             try:
-                raw: dict[str, list[float]] = await self._pw.evaluate(_TAG_JS, INTERACTIVE_SELECTOR)
+                raw: dict[str, list[float]] = await self._pw.evaluate(TAG_JS, INTERACTIVE_SELECTOR)
                 tagging_ms = _ms(tag_start)
                 parse_start = time.perf_counter()
                 html = await self._pw.content()

@@ -4,13 +4,14 @@
 :class:`lightclaw.envs.web.browser.BrowserSession` and appends :class:`NetEvent` records to the
 session's ``events``. The rules are in :mod:`lightclaw.envs.web.browser`'s docstring.
 
-How a form submission is recognised: :data:`INIT_SCRIPT` runs in every document before the
-page's own scripts and appends a marker field (:data:`FORM_MARK`) to the data of every form
-submission (the ``formdata`` event fires for clicks, ``requestSubmit()`` and ``form.submit()``
-alike). The marker names the document it came from and whether the form has a password field,
-so a GET form submission is told from a link, and an agent's click from a script's on-load
-submit, on the request itself. A GET navigation with a query to the action of a GET form of the
-current page counts as a submission too (if a page strips the marker).
+How a form submission is recognised: the init script
+(:data:`lightclaw.envs.web.scripts.INIT_SCRIPT`) runs in every document before the page's own
+scripts and appends a marker field (``FORM_MARK``) to the data of every form submission (the
+``formdata`` event fires for clicks, ``requestSubmit()`` and ``form.submit()`` alike). The
+marker names the document it came from and whether the form has a password field, so a GET form
+submission is told from a link, and an agent's click from a script's on-load submit, on the
+request itself. A GET navigation with a query to the action of a GET form of the current page
+counts as a submission too (if a page strips the marker).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote_plus
 
 from lightclaw.envs.web.model import NetEvent
+from lightclaw.envs.web.scripts import FORM_MARK
 from lightclaw.envs.web.session import resolve, site_path
 
 if TYPE_CHECKING:
@@ -33,19 +35,7 @@ if TYPE_CHECKING:
 
     from lightclaw.envs.web.browser import Action, BrowserSession
 
-FORM_MARK = "__lc_form"
 MAX_REDIRECTS = 10
-INIT_SCRIPT = (
-    """(() => {
-  const doc = Math.random().toString(36).slice(2) + Date.now().toString(36);
-  Object.defineProperty(window, "__lcDoc", { value: doc });
-  addEventListener("formdata", (event) => {
-    const form = event.target;
-    const pw = !!(form && form.querySelector && form.querySelector("input[type=password i]"));
-    event.formData.append("MARK", JSON.stringify({ doc: doc, pw: pw }));
-  }, true);
-})();"""
-).replace("MARK", FORM_MARK)
 _MARK_RE = re.compile(r'\{"doc":"([0-9a-z]+)","pw":(true|false)\}')
 
 Kind = Literal["navigation", "subresource", "submission", "login"]
