@@ -74,6 +74,39 @@ def ours(pages: list[tuple[str, str]]) -> None:
         render_page(parse_page(html, url))
 
 
+def dry_run_pages_per_second(rounds: int) -> tuple[float, int]:
+    """The whole static dry-run of the fixture site (recruiter policy, guard, executor, tools):
+    pages opened per second, and the pages of one pass."""
+    import asyncio
+
+    from lightclaw.envs.web.episode import WebEnvironment
+    from lightclaw.policies.recruiting import Recruiter
+    from lightclaw.runtime import run_episode
+    from lightclaw.suites.loader import load_suite
+
+    suite = load_suite("recruiting")
+    registry = suite.registry_factory()
+
+    async def once() -> int:
+        pages = 0
+        async with WebEnvironment(Site(fixture_site()), "static") as env:
+            for task in suite.tasks:
+                deps = await env.open(task, task.id)
+                episode = await run_episode(
+                    task, Recruiter(task, 0, 0), registry, deps=deps, guards=env.guards
+                )
+                pages += len((episode.final_state or {}).get("visited", []))
+        return pages
+
+    pages = asyncio.run(once())
+    times = []
+    for _ in range(max(3, rounds // 4)):
+        start = time.perf_counter()
+        asyncio.run(once())
+        times.append(time.perf_counter() - start)
+    return pages / statistics.median(times), pages
+
+
 def measure(
     fn: Callable[[list[tuple[str, str]]], None], pages: list[tuple[str, str]], rounds: int
 ) -> float:
@@ -114,6 +147,11 @@ def main() -> None:
         else:
             table.add_row(name, f"{rate:,.0f}", f"{rate / base:.2f}x" if base else "")
     Console(width=100).print(table)
+    rate, visited = dry_run_pages_per_second(args.rounds)
+    Console(width=100).print(
+        f"static dry-run end to end (fixture site, scripted:recruiter, guard on): "
+        f"{rate:,.0f} pages/s ({visited} pages opened per pass)"
+    )
 
 
 if __name__ == "__main__":

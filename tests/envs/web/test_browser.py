@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import struct
 import sys
-import types
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from lightclaw.envs.web.model import Element, Form, FormField, Gate, Page
 from lightclaw.envs.web.server import ReceivedRequest, SiteServer
-from lightclaw.envs.web.session import OffOrigin, Site, resolve
+from lightclaw.envs.web.session import OffOrigin, Site
 from lightclaw.errors import UserError
 
 pytestmark = [
@@ -29,109 +27,6 @@ needs_chromium = pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed"
 )
 
-
-def _fallback_parse() -> None:
-    """Until helper "parse" lands envs/web/parse.py: a minimal parse_page (tests only)."""
-    try:
-        import lightclaw.envs.web.parse  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        return
-    from selectolax.lexbor import LexborHTMLParser
-
-    selector = "a[href], button, input, select, textarea, form, iframe"
-    module = types.ModuleType("lightclaw.envs.web.parse")
-
-    def parse_page(
-        html: str,
-        url: str,
-        *,
-        status: int = 200,
-        boxes: Mapping[str, tuple[float, float, float, float]] | None = None,
-    ) -> Page:
-        tree = LexborHTMLParser(html)
-        for node in tree.css("noscript"):
-            node.decompose()
-        ids: dict[int, str] = {}
-        elements: list[Element] = []
-        forms: list[tuple[Any, str]] = []
-        for n, node in enumerate(tree.css(selector), 1):
-            ident = f"e{n}"
-            ids[node.mem_id] = ident
-            if node.tag == "form":
-                forms.append((node, ident))
-                continue
-            kind = (node.attributes.get("type") or "").lower()
-            owner = node.parent
-            while owner is not None and owner.tag != "form":
-                owner = owner.parent
-            if node.tag == "a":
-                role = "link"
-            elif node.tag == "button":
-                role = "submit" if kind in ("", "submit") and owner is not None else "button"
-            elif node.tag == "iframe":
-                role = "captcha" if "captcha" in (node.attributes.get("src") or "") else "iframe"
-            elif node.tag in ("select", "textarea"):
-                role = node.tag
-            else:
-                role = {
-                    "submit": "submit",
-                    "password": "password",
-                    "file": "file",
-                    "checkbox": "checkbox",
-                    "hidden": "hidden",
-                    "email": "email",
-                }.get(kind, "textbox")
-            href = node.attributes.get("href") or node.attributes.get("src")
-            elements.append(
-                Element(
-                    id=ident,
-                    tag=node.tag,
-                    role=role,  # type: ignore[arg-type]
-                    text=" ".join((node.text() or node.attributes.get("value") or "").split()),
-                    href=resolve(href, url) if href else None,
-                    form=ids.get(owner.mem_id) if owner is not None else None,
-                    name=node.attributes.get("name"),
-                    bbox=(boxes or {}).get(ident),
-                )
-            )
-        page_forms = []
-        gates = []
-        for node, ident in forms:
-            mine = [e for e in elements if e.form == ident]
-            if any(e.role in ("email", "password", "file") for e in mine):
-                submit = next((e.id for e in mine if e.role == "submit"), ident)
-                gates.append(Gate(type="submit", evidence="application form", element_id=submit))
-            page_forms.append(
-                Form(
-                    id=ident,
-                    action=resolve(node.attributes.get("action") or url, url),
-                    method=(node.attributes.get("method") or "get").upper(),
-                    fields=tuple(
-                        FormField(e.id, e.name or "", e.role, False, e.name)
-                        for e in mine
-                        if e.role not in ("submit", "button")
-                    ),
-                    submit_ids=tuple(e.id for e in mine if e.role == "submit"),
-                )
-            )
-        title = tree.css_first("title")
-        return Page(
-            url=url,
-            title=title.text() if title else "",
-            status=status,
-            elements=tuple(elements),
-            forms=tuple(page_forms),
-            gates=tuple(gates),
-        )
-
-    module.parse_page = parse_page  # type: ignore[attr-defined]
-    module.INTERACTIVE_SELECTOR = selector  # type: ignore[attr-defined]
-    sys.modules[module.__name__] = module
-
-
-_fallback_parse()
 
 from lightclaw.envs.web import browser  # noqa: E402
 from lightclaw.envs.web.browser import BrowserPool, BrowserSession  # noqa: E402
@@ -148,7 +43,7 @@ PAGES = {
 <button id="big" type="button" style="width:200px;height:60px">Save search</button>
 <form action="index.html" method="get"><input name="q" value="python"><input type="checkbox"
 name="remote"><select name="where"><option>Berlin</option><option>Remote</option></select>
-<textarea name="note"></textarea><input type="submit" value="Search"></form>
+<input type="search" name="note"><input type="submit" value="Search"></form>
 </body></html>""",
     "page_files/style.css": "h1 { color: #333 }",
     "jobs/a.html": """<!doctype html><html><head><meta charset="utf-8"><title>Backend Engineer

@@ -31,6 +31,7 @@ elements only) and the DOM, and builds the page with :func:`~lightclaw.envs.web.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
     from playwright.async_api import Page as PwPage
 
 CHROMIUM_PATH = Path("/usr/bin/chromium")
-"""The Debian package's Chromium: the only browser the backend drives."""
+"""The Debian package's Chromium: the only browser the backend drives (``$LIGHTCLAW_CHROMIUM``
+names another build of it)."""
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -133,7 +135,7 @@ class BrowserPool:
         return self._server
 
     async def __aenter__(self) -> BrowserPool:
-        chromium = CHROMIUM_PATH
+        chromium = Path(os.environ.get("LIGHTCLAW_CHROMIUM") or CHROMIUM_PATH)
         if not chromium.is_file():
             raise UserError(
                 f"chromium is not installed at {chromium}; "
