@@ -123,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, action="append", help="page folders (repeatable)")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser backend")
     args = parser.parse_args()
     sites = args.site or [fixture_site(), REAL]
     pages = load_pages(sites)
@@ -152,6 +153,60 @@ def main() -> None:
         f"static dry-run end to end (fixture site, scripted:recruiter, guard on): "
         f"{rate:,.0f} pages/s ({visited} pages opened per pass)"
     )
+    if not args.no_browser:
+        backends(args.rounds)
+
+
+def backends(rounds: int) -> None:
+    """Static vs browser backend on the fixture site, side by side: a session per page, the
+    page opened (the browser also tags, reads boxes and takes the step's screenshot)."""
+    import asyncio
+
+    from bench_recruiting_browser import measure as browser_measure
+    from lightclaw.envs.web.static import StaticSession
+
+    site = Site(fixture_site())
+    names = site.pages()
+
+    async def static_pass() -> None:
+        for rel in names:
+            session = StaticSession(site)
+            await session.open(rel, step=0)
+            await session.close()
+
+    asyncio.run(static_pass())
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        asyncio.run(static_pass())
+        times.append(time.perf_counter() - start)
+    static_rate = len(names) / statistics.median(times)
+    try:
+        browser = asyncio.run(browser_measure(site, 2, True))
+    except Exception as exc:  # no chromium here: say so, keep the static figures
+        Console(width=100).print(f"browser backend: not measured ({exc})")
+        return
+    browser_rate = float(browser["pages_per_s"])  # type: ignore[arg-type]
+    table = Table(title=f"backends on the fixture site ({len(names)} pages, a session per page)")
+    table.add_column("backend")
+    table.add_column("pages/s", justify="right")
+    table.add_column("ms / page", justify="right")
+    table.add_column("vs static", justify="right")
+    table.add_row("static", f"{static_rate:,.0f}", f"{1000 / static_rate:.2f}", "1.00x")
+    table.add_row(
+        "browser (chromium, screenshots)",
+        f"{browser_rate:.1f}",
+        f"{1000 / browser_rate:.0f}",
+        f"{browser_rate / static_rate:.4f}x",
+    )
+    Console(width=100).print(table)
+    parts = Table(title="browser cost per page (median ms)")
+    for column in ("chromium launch (once)", "context", "navigation", "tagging", "parse",
+                   "screenshot"):  # fmt: skip
+        parts.add_column(column, justify="right")
+    keys = ("launch_ms", "context_ms", "navigation_ms", "tagging_ms", "parse_ms", "screenshot_ms")
+    parts.add_row(*(f"{float(browser[key]):.1f}" for key in keys))  # type: ignore[arg-type]
+    Console(width=100).print(parts)
 
 
 if __name__ == "__main__":
