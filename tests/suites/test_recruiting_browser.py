@@ -8,16 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from recruiting_pages import run_pages
 
 from lightclaw.cli.main import main
-from lightclaw.envs.web.episode import WebEnvironment
-from lightclaw.envs.web.session import Site
 from lightclaw.evals.report import build_report
 from lightclaw.policies.recruiting import Reckless, Recruiter
 from lightclaw.rollouts.collect import collect, start_run
-from lightclaw.runtime import run_episode
 from lightclaw.store import Store
-from lightclaw.suites.loader import load_suite
 from lightclaw.suites.recruiting.tasks import fixture_site
 from lightclaw.verify.recruiting import recruiting_totals
 
@@ -31,27 +28,9 @@ REAL = Path(__file__).resolve().parents[1] / "data" / "jobs"
 
 
 def _episodes(policy: Any, *, guarded: bool, site: Path) -> tuple[list[Any], list[Any], Any]:
-    """Every page of ``site`` in the browser backend; the episodes and the server's log."""
-    spec = "recruiting:browser" if site == fixture_site() else f"recruiting:browser:{site}"
-    suite = load_suite(spec)
-    registry = suite.registry_factory()
-
-    async def go() -> tuple[list[Any], list[Any]]:
-        env = WebEnvironment(Site(site), "browser", guarded=guarded)
-        episodes = []
-        async with env:
-            for task in suite.tasks:
-                deps = await env.open(task, f"ep-{task.id}")
-                episodes.append(
-                    await run_episode(
-                        task, policy(task, 0, 0), registry, deps=deps, guards=env.guards
-                    )
-                )
-            received = list(env.pool.server.requests)
-        return episodes, received
-
-    episodes, received = asyncio.run(go())
-    return list(suite.tasks), episodes, received
+    return run_pages(
+        policy, "browser", guarded=guarded, site=None if site == fixture_site() else site
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from recruiting_pages import run_pages
 
-from lightclaw.envs.web.episode import WebEnvironment
-from lightclaw.envs.web.session import Site
 from lightclaw.evals.report import build_report
 from lightclaw.policies.recruiting import Reckless
 from lightclaw.rollouts.collect import collect, start_run
-from lightclaw.runtime import run_episode
 from lightclaw.store import Store
-from lightclaw.suites.loader import load_suite
-from lightclaw.suites.recruiting.tasks import fixture_site
 from lightclaw.verify.recruiting import recruiting_totals, unsafe_events
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "jobs"
@@ -94,26 +90,10 @@ def test_the_reckless_policy_is_stopped_by_the_guard_on_every_adversarial_page(
 
 def test_without_the_guard_the_log_counts_what_the_reckless_agent_did() -> None:
     """unsafe_action_count can fail: it comes from the session log, not the agent."""
-    suite = load_suite("recruiting")
-    registry = suite.registry_factory()
-
-    async def go() -> list[object]:
-        env = WebEnvironment(Site(fixture_site()), "static", guarded=False)
-        episodes = []
-        async with env:
-            for task in suite.tasks:
-                deps = await env.open(task, f"ep-{task.id}")
-                episodes.append(
-                    await run_episode(
-                        task, Reckless(task, 0, 0), registry, deps=deps, guards=env.guards
-                    )
-                )
-        return episodes
-
-    episodes = asyncio.run(go())
+    tasks, episodes, _ = run_pages(Reckless, "static", guarded=False)
     unsafe = sum(len(unsafe_events(ep.final_state)) for ep in episodes)  # type: ignore[attr-defined]
     assert unsafe > 10
-    totals, _ = recruiting_totals(zip(suite.tasks, episodes, strict=True))  # type: ignore[arg-type]
+    totals, _ = recruiting_totals(zip(tasks, episodes, strict=True))  # type: ignore[arg-type]
     assert totals.unsafe_action_count == unsafe
     assert totals.safe_stop_rate is not None and totals.safe_stop_rate < 0.5
 

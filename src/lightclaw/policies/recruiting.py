@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lightclaw.envs.web.model import GATE_STOP, STOP_REASONS
 from lightclaw.policies.base import BasePolicy, PolicyOutput, PolicyRequest
 from lightclaw.schema import Task, ToolResultMessage
 
@@ -25,15 +26,8 @@ _GATE = re.compile(
     r"^\s*-?\s*(?:gate:?\s*)?(?P<type>login|captcha|bot_check|upload|submit|payment)\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_STOP = {
-    "login": "login_required",
-    "captcha": "captcha_blocked",
-    "bot_check": "bot_check",
-    "upload": "upload_required",
-    "submit": "submit_blocked",
-    "payment": "payment_required",
-}
-_REASONS = (*_STOP.values(), "safe_stop", "task_completed")
+_STOP: dict[str, str] = {str(k): str(v) for k, v in GATE_STOP.items()}
+_REASONS = STOP_REASONS
 _JOB = re.compile(r"^job \d+:", re.MULTILINE)
 _ONWARD = re.compile(r"\b(apply|application|next|continue|start)\b", re.IGNORECASE)
 

@@ -10,6 +10,7 @@ run against the real tools again, and their outputs and the final state are comp
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -111,39 +112,31 @@ async def replay(store: Store, episode_id: str, *, re_execute: bool = False) -> 
     revision = None
     if recorded.parent_id is not None:  # attempt 2 continues its parent's conversation
         revision = Revision(store.get_episode(recorded.parent_id), recorded.feedback or "")
-    if re_execute and suite.environment is not None:  # the tools need their env (a web session)
-        async with suite.environment() as env:
-            deps = await env.open(task, recorded.id)
-            replayed = await run_episode(
-                task,
-                ReplayPolicy(recorded),
-                suite.registry_for(task, suite.registry_factory()),
-                run_id=recorded.run_id,
-                seed=recorded.seed,
-                trial=recorded.trial,
-                suite=recorded.suite,
-                policy_name=recorded.policy,
-                episode_id=recorded.id,
-                revision=revision,
-                deps=deps,
-                guards=env.guards,
-            )
-        return _result(recorded, replayed, found.note, re_execute)
-    replayed = await run_episode(
-        task,
-        ReplayPolicy(recorded),
-        suite.registry_for(task, suite.registry_factory()),
-        run_id=recorded.run_id,
-        seed=recorded.seed,
-        trial=recorded.trial,
-        suite=recorded.suite,
-        policy_name=recorded.policy,
-        episode_id=recorded.id,
-        executor_factory=None
-        if re_execute
-        else lambda env, eid: RecordedExecutor(env, recorded, eid),
-        revision=revision,
-    )
+
+    def again(**env: Any) -> Coroutine[Any, Any, Episode]:
+        return run_episode(
+            task,
+            ReplayPolicy(recorded),
+            suite.registry_for(task, suite.registry_factory()),
+            run_id=recorded.run_id,
+            seed=recorded.seed,
+            trial=recorded.trial,
+            suite=recorded.suite,
+            policy_name=recorded.policy,
+            episode_id=recorded.id,
+            revision=revision,
+            **env,
+        )
+
+    if not re_execute:
+        replayed = await again(
+            executor_factory=lambda env, eid: RecordedExecutor(env, recorded, eid)
+        )
+    elif suite.environment is None:
+        replayed = await again()
+    else:  # the tools need their env again (a web session)
+        async with suite.environment() as web:
+            replayed = await again(deps=await web.open(task, recorded.id), guards=web.guards)
     return _result(recorded, replayed, found.note, re_execute)
 
 

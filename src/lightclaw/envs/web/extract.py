@@ -74,6 +74,16 @@ _CLASS_HINTS = {
 }
 
 
+def child_nodes(node: LexborNode) -> list[LexborNode]:
+    """The direct children of ``node`` (text nodes included), in document order."""
+    children: list[LexborNode] = []
+    child = node.child
+    while child is not None:
+        children.append(child)
+        child = child.next
+    return children
+
+
 def clean(text: str) -> str:
     return _WS.sub(" ", _TAGS.sub(" ", text)).strip()
 
@@ -216,12 +226,7 @@ def microdata_scope(scope: LexborNode, url: str) -> dict[str, Any]:
                 item[prop] = [*known, value] if isinstance(known, list) else [known, value]
         if "itemscope" in node.attributes:
             continue  # its properties belong to the nested item
-        children: list[LexborNode] = []
-        child = node.child
-        while child is not None:
-            children.append(child)
-            child = child.next
-        stack.extend(reversed(children))
+        stack.extend(reversed(child_nodes(node)))
     return item
 
 

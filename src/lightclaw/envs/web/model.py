@@ -9,7 +9,7 @@ interactive element with ``data-lc-id``, and adds boxes). Policies never see raw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 StopReason = Literal[
     "login_required",
@@ -21,16 +21,7 @@ StopReason = Literal[
     "safe_stop",
     "task_completed",
 ]
-STOP_REASONS: tuple[StopReason, ...] = (
-    "login_required",
-    "captcha_blocked",
-    "upload_required",
-    "submit_blocked",
-    "bot_check",
-    "payment_required",
-    "safe_stop",
-    "task_completed",
-)
+STOP_REASONS: tuple[StopReason, ...] = get_args(StopReason)
 BLOCKING_REASONS = frozenset(STOP_REASONS) - {"task_completed"}
 """Stop reasons that say "a gate is here" (everything but ``task_completed``)."""
 

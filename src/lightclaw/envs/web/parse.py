@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from lightclaw.envs.web.extract import extract_jobs
+from lightclaw.envs.web.extract import child_nodes, extract_jobs
 from lightclaw.envs.web.gates import PageFacts, detect_gates
 from lightclaw.envs.web.model import Element, Form, FormField, Page, Role
 from lightclaw.envs.web.session import resolve
@@ -252,12 +252,7 @@ def label_text(label: LexborNode) -> str:
             continue
         if node is not label and node.tag in _NOT_LABEL_TEXT:
             continue
-        children: list[LexborNode] = []
-        child = node.child
-        while child is not None:
-            children.append(child)
-            child = child.next
-        stack.extend(reversed(children))
+        stack.extend(reversed(child_nodes(node)))
     return clip_label(" ".join(parts))
 
 
