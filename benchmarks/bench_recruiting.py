@@ -27,9 +27,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from lightclaw.envs.web.parse import parse_page
+from lightclaw.envs.web.parse import decode_html, parse_page
 from lightclaw.envs.web.session import STATIC_ORIGIN, Site
-from lightclaw.envs.web.static import decode
 from lightclaw.envs.web.view import render_page
 from lightclaw.suites.recruiting.tasks import fixture_site
 
@@ -44,7 +43,7 @@ def load_pages(sites: list[Path]) -> list[tuple[str, str]]:
         for rel in site.pages():
             path = site.file_of(rel)
             assert path is not None
-            pages.append((f"{STATIC_ORIGIN}/{rel}", decode(path.read_bytes())))
+            pages.append((f"{STATIC_ORIGIN}/{rel}", decode_html(path.read_bytes())[0]))
     return pages
 
 

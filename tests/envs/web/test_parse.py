@@ -263,3 +263,11 @@ def test_parse_page_never_raises_on_arbitrary_text(text: str) -> None:
 def test_parse_page_never_raises_on_tag_soup(parts: list[str]) -> None:
     p = parse_page("".join(parts) or "x", URL)
     assert p.error is None
+
+
+def test_saved_pages_with_a_byte_order_mark_decode_utf8_and_utf16() -> None:
+    html = "<title>Café Engineer - Acme</title><h1>Café Engineer</h1>"
+    for data in (b"\xef\xbb\xbf" + html.encode(), ("\ufeff" + html).encode("utf-16")):
+        page = parse_page(data, "http://site.localhost/a.html")
+        assert page.error is None
+        assert page.title == "Café Engineer - Acme"

@@ -77,7 +77,12 @@ def hides(style: str) -> bool:
 
 
 def decode_html(data: str | bytes) -> tuple[str, str | None]:
-    """Text to parse and an error (binary or empty input)."""
+    """Text to parse and an error (binary or empty input). Bytes are decoded by their BOM, else
+    their declared charset, else UTF-8 (undecodable bytes become replacement characters)."""
+    if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:].decode("utf-8", errors="replace")
+    elif isinstance(data, bytes) and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", errors="replace")
     if isinstance(data, bytes):
         head = data[:1024].lower()
         charset = re.search(rb"charset=[\"']?([a-z0-9_-]+)", head)

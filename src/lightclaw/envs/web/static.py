@@ -114,21 +114,7 @@ def load_file(site: Site, rel: str, url: str) -> Page:
         data = path.read_bytes()
     except OSError as exc:
         return Page(url=url, status=500, error=f"cannot read {path.name}: {exc.strerror or exc}")
-    return parse_page(decode(data), url)
-
-
-def decode(data: bytes) -> str:
-    """Page bytes as text: a BOM or a declared charset, else UTF-8 (undecodable bytes kept as
-    replacement characters)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    head = data[:2048].lower()
-    for charset in ("windows-1252", "iso-8859-1", "latin-1"):
-        if f"charset={charset}".encode() in head or f'charset="{charset}"'.encode() in head:
-            return data.decode("cp1252", errors="replace")
-    return data.decode("utf-8", errors="replace")
+    return parse_page(data, url)
 
 
 def element_at(page: Page | None, x: float, y: float) -> Element | None:
